@@ -1,0 +1,2 @@
+// The whole database schema, one file per area.
+export * from "./system.ts";

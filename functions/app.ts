@@ -1,0 +1,49 @@
+// The one app factory: request id, services, validation hook and problem+json errors, for the Worker and tests alike.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { requestId } from "hono/request-id";
+import type { AppEnv } from "./env.ts";
+import { ApiError, type FieldError, problemResponse, toApiError } from "./errors.ts";
+import { services } from "./middleware/services.ts";
+
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (result.success) return;
+      const errors: FieldError[] = result.error.issues.map((issue) => ({
+        path: issue.path.join("."),
+        message: issue.message,
+      }));
+      const summary = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ");
+      throw new ApiError("validation_failed", summary, { errors });
+    },
+  });
+}
+
+export type Router = ReturnType<typeof createRouter>;
+
+export function createApp(): Router {
+  const app = createRouter();
+  app.use(requestId());
+  app.use(services);
+  app.notFound((c) => problemResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)));
+  app.onError((error, c) => {
+    const apiError = toApiError(error);
+    if (apiError.code === "internal" || apiError.code === "unavailable") {
+      console.error(
+        JSON.stringify({
+          level: "error",
+          requestId: c.get("requestId"),
+          method: c.req.method,
+          path: c.req.path,
+          error: describe(apiError.cause ?? error),
+        }),
+      );
+    }
+    return problemResponse(c, apiError);
+  });
+  return app;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

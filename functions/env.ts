@@ -1,0 +1,52 @@
+// The Worker's environment: its bindings, and its string settings checked once with a schema at the boundary.
+import { z } from "zod";
+import type { Database } from "../db/client.ts";
+import type { QueueMessage } from "../queues/message.ts";
+
+export interface Env {
+  ENVIRONMENT?: string;
+  LIBSQL_URL?: string;
+  LIBSQL_AUTH_TOKEN?: string;
+  ASSETS?: Fetcher;
+  CAPTURE_QUEUE: Queue<QueueMessage>;
+  EVENTS_QUEUE: Queue<QueueMessage>;
+  OUTBOUND_QUEUE: Queue<QueueMessage>;
+}
+
+const ConfigSchema = z.object({
+  ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
+  LIBSQL_URL: z.url({ protocol: /^(https?|libsql)$/, error: "must be an http(s):// or libsql:// URL" }),
+  LIBSQL_AUTH_TOKEN: z.string().min(1).optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    config: Config;
+    db: Database;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+// Bindings are fixed for the life of an isolate, so the check runs once per env object, not per request.
+const checked = new WeakMap<object, Config>();
+
+export function readConfig(env: Env): Config {
+  const cached = checked.get(env);
+  if (cached) return cached;
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "env"}: ${issue.message}`);
+    throw new ConfigError(
+      `The Worker is misconfigured: ${problems.join("; ")}. Set the missing values with \`wrangler secret put\` (see README, Deploy).`,
+    );
+  }
+  checked.set(env, parsed.data);
+  return parsed.data;
+}

@@ -1,0 +1,23 @@
+// The Worker entry: HTTP through the Hono app, queue batches to their consumers, cron events to their jobs.
+import { handleScheduled } from "../queues/cron/index.ts";
+import { handleQueue } from "../queues/index.ts";
+import { createApp } from "./app.ts";
+import type { Env } from "./env.ts";
+import { healthRoutes } from "./health/routes.ts";
+
+export const app = createApp().route("/", healthRoutes);
+
+app.doc31("/api/openapi.json", {
+  openapi: "3.1.0",
+  info: { title: "Edge CRM API", version: "1", description: "REST API of the CRM. Errors are RFC 9457 problem+json." },
+});
+
+export default {
+  fetch: app.fetch,
+  async queue(batch, env) {
+    await handleQueue(batch, env);
+  },
+  async scheduled(controller, env) {
+    await handleScheduled(controller, env);
+  },
+} satisfies ExportedHandler<Env, unknown>;

@@ -1,0 +1,77 @@
+// The local stack: libSQL server on a data folder, migrated, and the Worker under `wrangler dev`.
+// `npm start`, the benchmarks and the end-to-end tests all start it the same way.
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { migrateDatabase } from "../../db/migrate.ts";
+import { type LibsqlServer, startLibsqlServer } from "../../db/server/index.ts";
+import { assertPortFree, type Child, projectBin, startChild, waitForUrl } from "./processes.ts";
+
+export interface LocalStackOptions {
+  host?: string;
+  port: number;
+  dbPort: number;
+  dataDir: string;
+  /** Added to each database request, to stand in for the distance to a remote primary. */
+  latencyMs?: number;
+  /** Where wrangler's output goes: the terminal, or nowhere (tests and benchmarks). */
+  quiet?: boolean;
+}
+
+export interface LocalStack {
+  workerUrl: string;
+  server: LibsqlServer;
+  wrangler: Child;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const host = options.host ?? "127.0.0.1";
+  await assertPortFree(options.port, host, "Worker (wrangler dev)", "PORT");
+  if (options.dbPort !== 0) await assertPortFree(options.dbPort, host, "local libSQL server", "LIBSQL_PORT");
+
+  const dbDir = resolve(options.dataDir, "db");
+  mkdirSync(dbDir, { recursive: true });
+  const server = await startLibsqlServer({ dataDir: dbDir, host, port: options.dbPort, latencyMs: options.latencyMs });
+  try {
+    await migrateDatabase({ url: server.url });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+
+  const wrangler = startChild(
+    projectBin("wrangler"),
+    [
+      "dev",
+      "--ip",
+      host,
+      "--port",
+      String(options.port),
+      "--persist-to",
+      resolve(options.dataDir, "wrangler"),
+      "--test-scheduled",
+      "--show-interactive-dev-session=false",
+      "--var",
+      `LIBSQL_URL:${server.url}`,
+      "--var",
+      "ENVIRONMENT:development",
+    ],
+    { stdio: options.quiet ? "pipe" : "inherit" },
+  );
+  // A piped stream nobody reads would fill up and stall wrangler.
+  wrangler.process.stdout?.resume();
+  wrangler.process.stderr?.resume();
+
+  const workerUrl = `http://${host}:${options.port}`;
+  const stop = async () => {
+    await wrangler.stop();
+    await server.close();
+  };
+  try {
+    await waitForUrl(`${workerUrl}/health/live`, { timeoutMs: 120_000, exited: wrangler.exited });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { workerUrl, server, wrangler, stop };
+}
