@@ -33,7 +33,13 @@ process.on("SIGTERM", () => void shutdown(0));
 try {
   if (process.env.SKIP_WEB_BUILD !== "1") {
     log("building web assets…");
-    const build = startChild(projectBin("vite"), ["build", "--config", "web/vite.config.ts", "--logLevel", "warn"]);
+    const build = startChild(projectBin("vite"), [
+      "build",
+      "--config",
+      "web/vite.config.ts",
+      "--logLevel",
+      "warn",
+    ]);
     if ((await build.exited) !== 0) throw new Error("The web build failed (see the messages above).");
   }
 
@@ -51,7 +57,9 @@ try {
     workerUrl: stack.workerUrl,
     crons,
     onFire: (fire) =>
-      log(`cron "${fire.cron}" for ${new Date(fire.scheduledTime).toISOString()}: ${fire.ok ? "ran" : `failed: ${fire.detail}`}`),
+      log(
+        `cron "${fire.cron}" for ${new Date(fire.scheduledTime).toISOString()}: ${fire.ok ? "ran" : `failed: ${fire.detail}`}`,
+      ),
   });
   log(`crons scheduled: ${crons.map((c) => `"${c}"`).join(", ")}`);
   log(`CRM ready on ${stack.workerUrl}  (health: ${stack.workerUrl}/health). Ctrl-C stops everything.`);

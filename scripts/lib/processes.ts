@@ -62,7 +62,12 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** Rejects with a message that says what to do when the port is taken. */
-export async function assertPortFree(port: number, host: string, what: string, envName: string): Promise<void> {
+export async function assertPortFree(
+  port: number,
+  host: string,
+  what: string,
+  envName: string,
+): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const server = createServer();
     server.once("error", (error: NodeJS.ErrnoException) => {

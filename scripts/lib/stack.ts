@@ -31,7 +31,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const dbDir = resolve(options.dataDir, "db");
   mkdirSync(dbDir, { recursive: true });
-  const server = await startLibsqlServer({ dataDir: dbDir, host, port: options.dbPort, latencyMs: options.latencyMs });
+  const server = await startLibsqlServer({
+    dataDir: dbDir,
+    host,
+    port: options.dbPort,
+    latencyMs: options.latencyMs,
+  });
   try {
     await migrateDatabase({ url: server.url });
   } catch (error) {
@@ -63,9 +68,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   wrangler.process.stderr?.resume();
 
   const workerUrl = `http://${host}:${options.port}`;
-  const stop = async () => {
-    await wrangler.stop();
-    await server.close();
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await wrangler.stop();
+      await server.close();
+    })();
+    return stopping;
   };
   try {
     await waitForUrl(`${workerUrl}/health/live`, { timeoutMs: 120_000, exited: wrangler.exited });

@@ -32,7 +32,13 @@ interface Started {
 function start(): Started {
   let output = "";
   const child = spawn(process.execPath, ["scripts/start.ts"], {
-    env: { ...process.env, PORT: String(port), LIBSQL_PORT: String(dbPort), CRM_DATA_DIR: dataDir, SKIP_WEB_BUILD: "1" },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      LIBSQL_PORT: String(dbPort),
+      CRM_DATA_DIR: dataDir,
+      SKIP_WEB_BUILD: "1",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", (chunk) => {

@@ -12,7 +12,11 @@ describe("cron jobs", () => {
     await t.scheduled("* * * * *", at);
     await t.scheduled("* * * * *", at);
     await t.scheduled("* * * * *", at + MINUTE);
-    const runs = await t.db.select().from(jobRuns).where(eq(jobRuns.job, "sweep")).orderBy(jobRuns.scheduledAt);
+    const runs = await t.db
+      .select()
+      .from(jobRuns)
+      .where(eq(jobRuns.job, "sweep"))
+      .orderBy(jobRuns.scheduledAt);
     expect(runs.map((r) => [r.scheduledAt, r.status, r.attempt])).toEqual([
       [at, "succeeded", 1],
       [at + MINUTE, "succeeded", 1],
@@ -27,7 +31,11 @@ describe("cron jobs", () => {
       { job: "sweep", scheduledAt: at + 2 * MINUTE, status: "running", startedAt: Date.now() },
     ]);
     for (const offset of [0, 1, 2]) await t.scheduled("* * * * *", at + offset * MINUTE);
-    const runs = await t.db.select().from(jobRuns).where(eq(jobRuns.job, "sweep")).orderBy(jobRuns.scheduledAt);
+    const runs = await t.db
+      .select()
+      .from(jobRuns)
+      .where(eq(jobRuns.job, "sweep"))
+      .orderBy(jobRuns.scheduledAt);
     const window = runs.filter((r) => r.scheduledAt >= at);
     expect(window.map((r) => [r.status, r.attempt])).toEqual([
       ["succeeded", 2],
@@ -47,9 +55,15 @@ describe("cron jobs", () => {
     const [run] = await t.db.select().from(jobRuns).where(eq(jobRuns.job, "housekeeping"));
     expect(run?.status).toBe("succeeded");
     expect(run?.detail).toMatch(/^pruned [1-9]\d* job runs$/);
-    const old = await t.db.select().from(jobRuns).where(eq(jobRuns.scheduledAt, now - 40 * 24 * 60 * MINUTE));
+    const old = await t.db
+      .select()
+      .from(jobRuns)
+      .where(eq(jobRuns.scheduledAt, now - 40 * 24 * 60 * MINUTE));
     expect(old).toHaveLength(0);
-    const recent = await t.db.select().from(jobRuns).where(eq(jobRuns.scheduledAt, now - 2 * MINUTE));
+    const recent = await t.db
+      .select()
+      .from(jobRuns)
+      .where(eq(jobRuns.scheduledAt, now - 2 * MINUTE));
     expect(recent).toHaveLength(1);
   });
 

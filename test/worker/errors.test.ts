@@ -11,7 +11,11 @@ const echo = createRoute({
   method: "post",
   path: "/echo",
   request: {
-    body: { content: { "application/json": { schema: z.object({ email: z.email(), seats: z.number().int().min(1) }) } } },
+    body: {
+      content: {
+        "application/json": { schema: z.object({ email: z.email(), seats: z.number().int().min(1) }) },
+      },
+    },
   },
   responses: { 200: { description: "ok" }, ...errorResponses },
 });

@@ -11,7 +11,12 @@ describe("GET /health", () => {
       response = await t.fetch("/health");
     });
     expect(response?.status).toBe(200);
-    expect(await response?.json()).toEqual({ status: "ok", db: "ok", version: pkg.version, cron: { lastRunAt: null } });
+    expect(await response?.json()).toEqual({
+      status: "ok",
+      db: "ok",
+      version: pkg.version,
+      cron: { lastRunAt: null },
+    });
     expect(trips).toBe(1);
   });
 

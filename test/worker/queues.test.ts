@@ -31,7 +31,11 @@ describe("queue consumers", () => {
           seen.push(message.id);
         },
       },
-      [envelope("a", "contact.created"), envelope("bad", "contact.created"), envelope("b", "contact.created")],
+      [
+        envelope("a", "contact.created"),
+        envelope("bad", "contact.created"),
+        envelope("b", "contact.created"),
+      ],
     );
     expect(seen.sort()).toEqual(["a", "b"]);
     expect(result.explicitAcks.sort()).toEqual(["m0", "m2"]);

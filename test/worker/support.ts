@@ -1,11 +1,17 @@
 // Worker-test helpers: a fresh database namespace per test file, requests through the Worker's own handlers,
 // and a count of the database round trips a request made.
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env as baseEnv } from "cloudflare:workers";
 import { expect } from "vitest";
 import { createDb, type Database } from "../../db/client.ts";
-import worker from "../../functions/index.ts";
 import type { Env } from "../../functions/env.ts";
+import worker from "../../functions/index.ts";
 
 declare global {
   namespace Cloudflare {
