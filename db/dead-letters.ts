@@ -12,7 +12,11 @@ export interface DeadLetterInput {
 }
 
 /** Stores many dead letters in one round trip; a message stored twice (a redelivery) is kept once. */
-export async function storeDeadLetters(db: Database, letters: DeadLetterInput[], now = Date.now()): Promise<void> {
+export async function storeDeadLetters(
+  db: Database,
+  letters: DeadLetterInput[],
+  now = Date.now(),
+): Promise<void> {
   if (letters.length === 0) return;
   await db
     .insert(deadLetters)

@@ -24,7 +24,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
     if (e instanceof DatabaseUnavailableError) return true;
     // The server answered, but not with a result: an HTTP error status, a refused token.
-    if (e.name === "LibsqlError" && "code" in e && typeof e.code === "string" && !e.code.startsWith("SQLITE_")) {
+    if (
+      e.name === "LibsqlError" &&
+      "code" in e &&
+      typeof e.code === "string" &&
+      !e.code.startsWith("SQLITE_")
+    ) {
       return true;
     }
   }

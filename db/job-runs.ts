@@ -20,7 +20,13 @@ export async function acquireJobRun(
     .values({ job, scheduledAt, status: "running", startedAt: now })
     .onConflictDoUpdate({
       target: [jobRuns.job, jobRuns.scheduledAt],
-      set: { status: "running", startedAt: now, finishedAt: null, detail: null, attempt: sql`${jobRuns.attempt} + 1` },
+      set: {
+        status: "running",
+        startedAt: now,
+        finishedAt: null,
+        detail: null,
+        attempt: sql`${jobRuns.attempt} + 1`,
+      },
       setWhere: sql`${jobRuns.status} = 'failed' or (${jobRuns.status} = 'running' and ${jobRuns.startedAt} < ${now - staleAfterMs})`,
     })
     .returning({ attempt: jobRuns.attempt });
@@ -35,7 +41,13 @@ export async function finishJobRun(
   await db
     .update(jobRuns)
     .set(outcome)
-    .where(and(eq(jobRuns.job, run.job), eq(jobRuns.scheduledAt, run.scheduledAt), eq(jobRuns.attempt, run.attempt)));
+    .where(
+      and(
+        eq(jobRuns.job, run.job),
+        eq(jobRuns.scheduledAt, run.scheduledAt),
+        eq(jobRuns.attempt, run.attempt),
+      ),
+    );
 }
 
 /** Deletes run-log rows older than the cutoff; returns how many. */

@@ -3,7 +3,9 @@ import { migrateDatabase } from "./migrate.ts";
 
 const url = process.env.LIBSQL_URL;
 if (!url) {
-  console.error("LIBSQL_URL is not set. Example: LIBSQL_URL=https://<db>-<org>.turso.io LIBSQL_AUTH_TOKEN=… npm run db:migrate");
+  console.error(
+    "LIBSQL_URL is not set. Example: LIBSQL_URL=https://<db>-<org>.turso.io LIBSQL_AUTH_TOKEN=… npm run db:migrate",
+  );
   process.exit(1);
 }
 try {

@@ -5,7 +5,10 @@ import { createDb } from "./client.ts";
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("./migrations", import.meta.url));
 
-export async function migrateDatabase(config: { url: string; authToken?: string | undefined }): Promise<void> {
+export async function migrateDatabase(config: {
+  url: string;
+  authToken?: string | undefined;
+}): Promise<void> {
   const db = createDb({ ...config, timeoutMs: 120_000 });
   try {
     await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });

@@ -25,7 +25,9 @@ export function createApp(): Router {
   const app = createRouter();
   app.use(requestId());
   app.use(services);
-  app.notFound((c) => problemResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) =>
+    problemResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)),
+  );
   app.onError((error, c) => {
     const apiError = toApiError(error);
     if (apiError.code === "internal" || apiError.code === "unavailable") {

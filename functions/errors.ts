@@ -94,9 +94,13 @@ export function toApiError(error: unknown): ApiError {
     const code = codeForStatus(error.status);
     return new ApiError(code, error.message || ERROR_CODES[code].title, { cause: error });
   }
-  return new ApiError("internal", "Something went wrong on our side. Quote the request id when reporting it.", {
-    cause: error,
-  });
+  return new ApiError(
+    "internal",
+    "Something went wrong on our side. Quote the request id when reporting it.",
+    {
+      cause: error,
+    },
+  );
 }
 
 function codeForStatus(status: number): ErrorCode {
@@ -116,5 +120,8 @@ export function problemResponse(c: Context, error: ApiError): Response {
     requestId: c.get("requestId") ?? "",
     ...(error.errors ? { errors: error.errors } : {}),
   };
-  return c.body(JSON.stringify(body), status, { "Content-Type": "application/problem+json", ...error.headers });
+  return c.body(JSON.stringify(body), status, {
+    "Content-Type": "application/problem+json",
+    ...error.headers,
+  });
 }

@@ -9,7 +9,11 @@ export const app = createApp().route("/", healthRoutes);
 
 app.doc31("/api/openapi.json", {
   openapi: "3.1.0",
-  info: { title: "Edge CRM API", version: "1", description: "REST API of the CRM. Errors are RFC 9457 problem+json." },
+  info: {
+    title: "Edge CRM API",
+    version: "1",
+    description: "REST API of the CRM. Errors are RFC 9457 problem+json.",
+  },
 });
 
 export default {

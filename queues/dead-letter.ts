@@ -3,7 +3,10 @@ import { storeDeadLetters } from "../db/dead-letters.ts";
 import type { ConsumerServices } from "./consume.ts";
 import { DEAD_LETTER_SUFFIX, QueueMessageSchema } from "./message.ts";
 
-export async function consumeDeadLetters(batch: MessageBatch<unknown>, services: ConsumerServices): Promise<void> {
+export async function consumeDeadLetters(
+  batch: MessageBatch<unknown>,
+  services: ConsumerServices,
+): Promise<void> {
   const source = batch.queue.slice(0, -DEAD_LETTER_SUFFIX.length);
   await storeDeadLetters(
     services.db,

@@ -20,7 +20,10 @@ const health = createRoute({
   tags: ["System"],
   responses: {
     200: { description: "Ready", content: { "application/json": { schema: HealthSchema } } },
-    503: { description: "The database is not usable", content: { "application/json": { schema: HealthSchema } } },
+    503: {
+      description: "The database is not usable",
+      content: { "application/json": { schema: HealthSchema } },
+    },
   },
 });
 
@@ -45,7 +48,15 @@ export const healthRoutes = createRouter()
     const result = await readHealth(c.get("db"), HEALTH_TIMEOUT_MS);
     c.header("Cache-Control", "no-store");
     if (result.db === "ok") {
-      return c.json({ status: "ok" as const, db: result.db, version: pkg.version, cron: { lastRunAt: result.lastCronRunAt } }, 200);
+      return c.json(
+        {
+          status: "ok" as const,
+          db: result.db,
+          version: pkg.version,
+          cron: { lastRunAt: result.lastCronRunAt },
+        },
+        200,
+      );
     }
     console.warn(JSON.stringify({ level: "warn", requestId: c.get("requestId"), health: result }));
     c.header("Retry-After", "5");

@@ -12,7 +12,11 @@ export interface CronJob {
 
 export type JobOutcome = "succeeded" | "failed" | "skipped";
 
-export async function runCronJob(job: CronJob, services: ConsumerServices, scheduledAt: number): Promise<JobOutcome> {
+export async function runCronJob(
+  job: CronJob,
+  services: ConsumerServices,
+  scheduledAt: number,
+): Promise<JobOutcome> {
   const attempt = await acquireJobRun(services.db, job.name, scheduledAt, Date.now(), job.staleAfterMs);
   if (attempt === null) return "skipped";
   const run = { job: job.name, scheduledAt, attempt };

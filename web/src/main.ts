@@ -31,7 +31,11 @@ async function refresh(): Promise<void> {
     render([
       ["Worker", `up (version ${health.version})`, true],
       ["Database", health.db, health.db === "ok"],
-      ["Scheduler", lastRun ? `last ran ${new Date(lastRun).toLocaleTimeString()}` : "not run yet", Boolean(lastRun)],
+      [
+        "Scheduler",
+        lastRun ? `last ran ${new Date(lastRun).toLocaleTimeString()}` : "not run yet",
+        Boolean(lastRun),
+      ],
     ]);
   } catch {
     render([["Worker", "unreachable: is `npm start` running?", false]]);
