@@ -7,7 +7,9 @@ const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/ch
 export async function launchBrowser(): Promise<Browser> {
   const executablePath = CANDIDATES.find((path): path is string => Boolean(path && existsSync(path)));
   if (!executablePath) {
-    throw new Error("No Chromium found. Install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH.");
+    throw new Error(
+      "No Chromium found. Install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH.",
+    );
   }
   return chromium.launch({
     executablePath,
