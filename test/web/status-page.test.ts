@@ -17,7 +17,9 @@ it("serves the web app from the Worker's static assets and shows the database as
   const response = await page.goto(inject("workerUrl"));
   expect(response?.status()).toBe(200);
   await expect.poll(() => page.locator("#status").getAttribute("aria-busy")).toBe("false");
-  const database = page.locator("#status dt", { hasText: "Database" }).locator("xpath=following-sibling::dd[1]");
+  const database = page
+    .locator("#status dt", { hasText: "Database" })
+    .locator("xpath=following-sibling::dd[1]");
   expect(await database.textContent()).toBe("ok");
   expect(await database.getAttribute("class")).toBe("ok");
   await page.close();
