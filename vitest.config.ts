@@ -2,6 +2,7 @@
 // browser tests in the system Chromium.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { TEST_SECRETS } from "./test/support/secrets.ts";
 
 export default defineConfig({
   test: {
@@ -23,6 +24,8 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 ENVIRONMENT: "test",
+                PASSWORD_PEPPER: TEST_SECRETS.PASSWORD_PEPPER,
+                SESSION_SIGNING_KEYS: TEST_SECRETS.SESSION_SIGNING_KEYS,
                 // Each test file points the Worker at its own namespace (test/worker/support.ts).
                 LIBSQL_URL: inject<string>("libsqlServerUrl"),
                 TEST_LIBSQL_SERVER: inject<string>("libsqlServerUrl"),

@@ -3,6 +3,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env.ts";
 import { ApiError, type FieldError, problemResponse, toApiError } from "./errors.ts";
+import { authenticate } from "./auth/middleware.ts";
 import { services } from "./middleware/services.ts";
 
 export function createRouter() {
@@ -25,6 +26,7 @@ export function createApp(): Router {
   const app = createRouter();
   app.use(requestId());
   app.use(services);
+  app.use(authenticate);
   app.notFound((c) =>
     problemResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)),
   );

@@ -1,12 +1,18 @@
 // The Worker's environment: its bindings, and its string settings checked once with a schema at the boundary.
 import { z } from "zod";
+import type { Access, Credentials } from "../db/access.ts";
 import type { Database } from "../db/client.ts";
+import { parseSigningKeys } from "./auth/tokens.ts";
 import type { QueueMessage } from "../queues/message.ts";
 
 export interface Env {
   ENVIRONMENT?: string;
   LIBSQL_URL?: string;
   LIBSQL_AUTH_TOKEN?: string;
+  PASSWORD_PEPPER?: string;
+  SESSION_SIGNING_KEYS?: string;
+  CRM_ADMIN_EMAIL?: string;
+  CRM_ADMIN_PASSWORD?: string;
   ASSETS?: Fetcher;
   CAPTURE_QUEUE: Queue<QueueMessage>;
   EVENTS_QUEUE: Queue<QueueMessage>;
@@ -17,6 +23,15 @@ const ConfigSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
   LIBSQL_URL: z.url({ protocol: /^(https?|libsql)$/, error: "must be an http(s):// or libsql:// URL" }),
   LIBSQL_AUTH_TOKEN: z.string().min(1).optional(),
+  PASSWORD_PEPPER: z.string().min(16, "must be at least 16 characters of random text"),
+  SESSION_SIGNING_KEYS: z.string().transform((value, ctx) => {
+    try {
+      return parseSigningKeys(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+      return z.NEVER;
+    }
+  }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -27,6 +42,13 @@ export interface AppEnv {
     requestId: string;
     config: Config;
     db: Database;
+    /** What the request presented (null: nothing, or something invalid; see authProblem). */
+    credentials: Credentials | null;
+    authProblem: "expired" | "invalid" | null;
+    /** The credentials came from the session cookie, so writes need the CSRF checks. */
+    viaCookie: boolean;
+    /** What the matched route requires, set by its access middleware. */
+    access: Access | null;
   };
 }
 

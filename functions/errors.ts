@@ -64,7 +64,7 @@ export const ProblemSchema = z
 
 export type Problem = z.infer<typeof ProblemSchema>;
 
-function problemContent(description: string) {
+export function problemContent(description: string) {
   return { description, content: { "application/problem+json": { schema: ProblemSchema } } };
 }
 

@@ -1,2 +1,3 @@
 // The whole database schema, one file per area.
+export * from "./auth.ts";
 export * from "./system.ts";

@@ -1,9 +1,10 @@
 // The local stack: libSQL server on a data folder, migrated, and the Worker under `wrangler dev`.
 // `npm start`, the benchmarks and the end-to-end tests all start it the same way.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { migrateDatabase } from "../../db/migrate.ts";
 import { type LibsqlServer, startLibsqlServer } from "../../db/server/index.ts";
+import { loadLocalSecrets } from "./local-secrets.ts";
 import { assertPortFree, type Child, projectBin, startChild, waitForUrl } from "./processes.ts";
 
 export interface LocalStackOptions {
@@ -13,12 +14,16 @@ export interface LocalStackOptions {
   dataDir: string;
   /** Added to each database request, to stand in for the distance to a remote primary. */
   latencyMs?: number;
+  /** The first admin, created at the first login when there are no users (defaults: env, then generated). */
+  adminEmail?: string;
+  adminPassword?: string;
   /** Where wrangler's output goes: the terminal, or nowhere (tests and benchmarks). */
   quiet?: boolean;
 }
 
 export interface LocalStack {
   workerUrl: string;
+  admin: { email: string; password: string };
   server: LibsqlServer;
   wrangler: Child;
   stop(): Promise<void>;
@@ -44,6 +49,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw error;
   }
 
+  const secrets = loadLocalSecrets(options.dataDir);
+  const admin = {
+    email: options.adminEmail ?? process.env.CRM_ADMIN_EMAIL ?? "admin@example.com",
+    password: options.adminPassword ?? process.env.CRM_ADMIN_PASSWORD ?? secrets.ADMIN_PASSWORD,
+  };
+  const envFile = resolve(options.dataDir, "worker.env");
+  writeFileSync(
+    envFile,
+    Object.entries({
+      ENVIRONMENT: "development",
+      LIBSQL_URL: server.url,
+      PASSWORD_PEPPER: secrets.PASSWORD_PEPPER,
+      SESSION_SIGNING_KEYS: secrets.SESSION_SIGNING_KEYS,
+      CRM_ADMIN_EMAIL: admin.email,
+      CRM_ADMIN_PASSWORD: admin.password,
+    })
+      .map(([key, value]) => `${key}=${JSON.stringify(value)}\n`)
+      .join(""),
+    { mode: 0o600 },
+  );
   const wrangler = startChild(
     projectBin("wrangler"),
     [
@@ -56,10 +81,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       resolve(options.dataDir, "wrangler"),
       "--test-scheduled",
       "--show-interactive-dev-session=false",
-      "--var",
-      `LIBSQL_URL:${server.url}`,
-      "--var",
-      "ENVIRONMENT:development",
+      // Settings and secrets in a file only this user can read, not on the command line.
+      "--env-file",
+      envFile,
     ],
     { stdio: options.quiet ? "pipe" : "inherit" },
   );
@@ -82,5 +106,5 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
-  return { workerUrl, server, wrangler, stop };
+  return { workerUrl, admin, server, wrangler, stop };
 }

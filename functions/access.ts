@@ -1,0 +1,159 @@
+// Every route declares who may call it. The declaration guards the route, documents it in OpenAPI, and
+// feeds the route table that the access-matrix test walks, so a route added later is covered by itself.
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import {
+  type Access,
+  accessGuard,
+  decide,
+  guardVerdict,
+  type Principal,
+  principalQuery,
+  toPrincipal,
+} from "../db/access.ts";
+import { csrfProtection } from "./auth/middleware.ts";
+import type { AppEnv } from "./env.ts";
+import { ApiError, errorResponses, problemContent } from "./errors.ts";
+
+export type RouteAccess = Access | "public";
+
+export interface RouteEntry {
+  method: string;
+  /** OpenAPI-style path, e.g. /api/v1/users/{id}. */
+  path: string;
+  access: RouteAccess;
+  /** For routes on one record: how the access-matrix test finds a record each caller may or may not see. */
+  record?: string;
+}
+
+/** Every route defined through defineRoute, in definition order. */
+export const routeTable: RouteEntry[] = [];
+
+function requireAccess(access: RouteAccess) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (access === "public") return next();
+    if (!c.get("credentials")) throw unauthenticated(c);
+    c.set("access", access);
+    return next();
+  });
+}
+
+function unauthenticated(c: Context<AppEnv>): ApiError {
+  const problem = c.get("authProblem");
+  return new ApiError(
+    "unauthorized",
+    problem === "expired"
+      ? "The access token has expired: refresh the session (POST /api/v1/auth/refresh) or log in again."
+      : problem === "invalid"
+        ? "The credentials are not valid. Log in again, or check the API key."
+        : "Log in (POST /api/v1/auth/login) or send an API key as `Authorization: Bearer <key>`.",
+    { headers: { "WWW-Authenticate": 'Bearer realm="crm"' } },
+  );
+}
+
+const securedResponses = {
+  ...errorResponses,
+  401: problemContent("Not authenticated, or the credentials are no longer valid"),
+  403: problemContent("Authenticated, but not allowed: the role or the API key's scopes"),
+  404: problemContent("Not found, or not visible to the caller"),
+} as const;
+
+/** createRoute with an access declaration; registers the route in the route table. */
+export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(
+  config: R & { access: RouteAccess; record?: string },
+) {
+  const { access, record, ...route } = config;
+  routeTable.push({ method: route.method.toUpperCase(), path: route.path, access, ...(record ? { record } : {}) });
+  const description = access === "public" ? "Public." : describeAccess(access);
+  return createRoute({
+    ...route,
+    description: [route.description, description].filter(Boolean).join("\n\n"),
+    ...(access === "public" ? {} : { security: [{ session: [] }, { apiKey: [access.scope] }] }),
+    middleware: access === "public" ? [] : [csrfProtection, requireAccess(access)],
+    responses: { ...securedResponses, ...route.responses },
+  } as unknown as R);
+}
+
+function describeAccess(access: Access): string {
+  const roles = access.roles ? `Roles: ${access.roles.join(", ")}.` : "Any role.";
+  return `Requires \`${access.scope}\`. ${roles}${access.write ? " Not for read-only users." : ""}`;
+}
+
+function refuse(c: Context<AppEnv>, decision: "unauthenticated" | "forbidden" | "not_found"): ApiError {
+  if (decision === "unauthenticated") return unauthenticated(c);
+  if (decision === "not_found") return new ApiError("not_found", "Not found");
+  const access = c.get("access");
+  const apiKey = c.get("credentials")?.kind === "api_key";
+  return new ApiError(
+    "forbidden",
+    apiKey
+      ? `This API key is not allowed to do this: it needs the \`${access?.scope}\` scope (or its user's role does not allow it).`
+      : "Your role does not allow this. Ask an admin if you need it.",
+  );
+}
+
+type Item = BatchItem<"sqlite">;
+
+/**
+ * Runs a read in one round trip: the caller's principal first, then the given queries. The principal is
+ * checked against the route's access; the queries' results are returned only when it passes.
+ */
+export async function authorizedRead<T extends readonly Item[]>(
+  c: Context<AppEnv>,
+  build: (principalId: PrincipalRef) => T,
+): Promise<{ principal: Principal; results: BatchResponse<T> }> {
+  const { db, credentials, access, now } = requestAuth(c);
+  const queries = build(principalRef(credentials));
+  const [rows, ...results] = await db.batch([principalQuery(db, credentials, now), ...queries] as unknown as [
+    Item,
+    ...Item[],
+  ]);
+  const principal = toPrincipal((rows as Parameters<typeof toPrincipal>[0][])[0]);
+  const decision = decide(principal, access);
+  if (decision !== "ok" || !principal) throw refuse(c, decision === "ok" ? "unauthenticated" : decision);
+  return { principal, results: results as unknown as BatchResponse<T> };
+}
+
+/**
+ * Runs writes in one round trip: the access guard first (which aborts the batch when the caller may not
+ * act), then the principal (for the answer), then the given statements, all in one transaction.
+ */
+export async function authorizedWrite<T extends readonly Item[]>(
+  c: Context<AppEnv>,
+  build: (principalId: PrincipalRef) => T,
+): Promise<{ principal: Principal; results: BatchResponse<T> }> {
+  const { db, credentials, access, now } = requestAuth(c);
+  const statements = build(principalRef(credentials));
+  try {
+    const [, rows, ...results] = await db.batch([
+      accessGuard(db, credentials, { ...access, write: access.write ?? true }, now),
+      principalQuery(db, credentials, now),
+      ...statements,
+    ] as unknown as [Item, ...Item[]]);
+    const principal = toPrincipal((rows as Parameters<typeof toPrincipal>[0][])[0]);
+    if (!principal) throw refuse(c, "unauthenticated");
+    return { principal, results: results as unknown as BatchResponse<T> };
+  } catch (error) {
+    const verdict = guardVerdict(error);
+    if (verdict) throw refuse(c, verdict);
+    throw error;
+  }
+}
+
+/** How statements refer to the caller: a user id known from the token, or one looked up from the API key. */
+export type PrincipalRef = { kind: "user"; userId: string } | { kind: "api_key"; keyHash: string };
+
+function principalRef(credentials: NonNullable<AppEnv["Variables"]["credentials"]>): PrincipalRef {
+  return credentials.kind === "session"
+    ? { kind: "user", userId: credentials.userId }
+    : { kind: "api_key", keyHash: credentials.keyHash };
+}
+
+function requestAuth(c: Context<AppEnv>) {
+  const credentials = c.get("credentials");
+  const access = c.get("access");
+  if (!credentials || !access) throw unauthenticated(c);
+  return { db: c.get("db"), credentials, access, now: Date.now() };
+}
