@@ -106,7 +106,12 @@ export function principalQuery(db: Database, credentials: Credentials, now: numb
   };
   if (credentials.kind === "session") {
     return db
-      .select({ ...fields, sessionId: sessions.id, apiKeyId: sql<string | null>`null`, grants: sql<string | null>`null` })
+      .select({
+        ...fields,
+        sessionId: sessions.id,
+        apiKeyId: sql<string | null>`null`,
+        grants: sql<string | null>`null`,
+      })
       .from(users)
       .innerJoin(sessions, eq(sessions.userId, users.id))
       .where(
@@ -147,7 +152,10 @@ export function toPrincipal(row: PrincipalRow | undefined): Principal | null {
     locale: row.locale,
     timeZone: row.timeZone,
     totpEnabled: row.totpEnabledAt !== null,
-    teams: (JSON.parse(row.teams) as { id: string; lead: number }[]).map((t) => ({ id: t.id, lead: t.lead === 1 })),
+    teams: (JSON.parse(row.teams) as { id: string; lead: number }[]).map((t) => ({
+      id: t.id,
+      lead: t.lead === 1,
+    })),
     sessionId: row.sessionId,
     apiKeyId: row.apiKeyId,
     grants: row.grants === null ? null : (JSON.parse(row.grants) as Grant[]),
@@ -169,7 +177,12 @@ export function accessGuard(db: Database, credentials: Credentials, access: Acce
           and (k.expires_at is null or k.expires_at > ${now}) and u.active = 1`;
   const roles = (access.roles ?? ALL_ROLES).filter((role) => !(access.write && role === "read_only"));
   const [resource, action] = access.scope.split(":");
-  const covering = [access.scope, `${resource}:*`, "admin", ...(action === "read" ? [`${resource}:write`] : [])];
+  const covering = [
+    access.scope,
+    `${resource}:*`,
+    "admin",
+    ...(action === "read" ? [`${resource}:write`] : []),
+  ];
   const rolesList = sql.join(
     roles.map((role) => sql`${role}`),
     sql`, `,
@@ -183,7 +196,9 @@ export function accessGuard(db: Database, credentials: Credentials, access: Acce
       when p.role not in (${rolesList}) then 'forbidden'
       when p.grants is not null and not exists (select 1 from json_each(p.grants) g where g.value in (${coveringList})) then 'forbidden'
       else null end`;
-  return db.run(sql`insert into access_guard (denied) select ${verdict} from (select 1) left join (${principal}) p on 1`);
+  return db.run(
+    sql`insert into access_guard (denied) select ${verdict} from (select 1) left join (${principal}) p on 1`,
+  );
 }
 
 /** Reads the verdict out of an error raised by the access_guard trigger; null when it is another error. */
@@ -193,4 +208,14 @@ export function guardVerdict(error: unknown): Exclude<Decision, "ok"> | "not_fou
     if (match) return match[1] as Exclude<Decision, "ok"> | "not_found";
   }
   return null;
+}
+
+/**
+ * A batch statement that aborts the batch (through the access_guard trigger) unless `condition` holds, e.g.
+ * "this TOTP step is newer than the last one accepted", so a race between two requests has one winner.
+ */
+export function denyUnless(db: Database, condition: SQL, verdict: "forbidden" | "not_found" = "forbidden") {
+  return db.run(
+    sql`insert into access_guard (denied) select case when ${condition} then null else ${verdict} end`,
+  );
 }

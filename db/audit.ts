@@ -1,6 +1,6 @@
 // The audit log: who did what, when, from where, and what changed. Entries are only ever appended (the
 // database refuses updates and deletes), and each is written in the same batch as the change it records.
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, lt, type SQL, sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import { newId } from "./ids.ts";
 import { auditLog } from "./schema/index.ts";
@@ -52,6 +52,24 @@ export interface AuditEntry {
 /** An insert to put into the batch that makes the change. */
 export function auditStatement(db: Database, entry: AuditEntry, origin: RequestOrigin, now = Date.now()) {
   return db.insert(auditLog).values(auditValues(entry, origin, now));
+}
+
+/**
+ * An audit insert that happens only when `condition` holds when the batch reaches it (for example: the
+ * previous statement really changed something). `actorUserId` may be a SQL expression.
+ */
+export function auditWhereStatement(
+  db: Database,
+  entry: Omit<AuditEntry, "actorUserId"> & { actorUserId: string | null | SQL },
+  origin: RequestOrigin,
+  condition: SQL,
+  now = Date.now(),
+) {
+  const values = auditValues({ ...entry, actorUserId: null }, origin, now);
+  return db.run(sql`insert into ${auditLog} (id, at, actor_user_id, actor_api_key_id, action, target_type, target_id, ip, user_agent, request_id, changes)
+    select ${values.id}, ${values.at}, ${entry.actorUserId}, ${values.actorApiKeyId}, ${values.action}, ${values.targetType},
+      coalesce(${values.targetId}, ${entry.actorUserId}), ${values.ip}, ${values.userAgent}, ${values.requestId}, ${values.changes}
+    where ${condition}`);
 }
 
 export function auditValues(entry: AuditEntry, origin: RequestOrigin, now = Date.now()) {

@@ -65,7 +65,12 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(
   config: R & { access: RouteAccess; record?: string },
 ) {
   const { access, record, ...route } = config;
-  routeTable.push({ method: route.method.toUpperCase(), path: route.path, access, ...(record ? { record } : {}) });
+  routeTable.push({
+    method: route.method.toUpperCase(),
+    path: route.path,
+    access,
+    ...(record ? { record } : {}),
+  });
   const description = access === "public" ? "Public." : describeAccess(access);
   return createRoute({
     ...route,

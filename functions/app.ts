@@ -1,9 +1,9 @@
 // The one app factory: request id, services, validation hook and problem+json errors, for the Worker and tests alike.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
+import { authenticate } from "./auth/middleware.ts";
 import type { AppEnv } from "./env.ts";
 import { ApiError, type FieldError, problemResponse, toApiError } from "./errors.ts";
-import { authenticate } from "./auth/middleware.ts";
 import { services } from "./middleware/services.ts";
 
 export function createRouter() {

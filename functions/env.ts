@@ -2,8 +2,8 @@
 import { z } from "zod";
 import type { Access, Credentials } from "../db/access.ts";
 import type { Database } from "../db/client.ts";
-import { parseSigningKeys } from "./auth/tokens.ts";
 import type { QueueMessage } from "../queues/message.ts";
+import { parseSigningKeys } from "./auth/tokens.ts";
 
 export interface Env {
   ENVIRONMENT?: string;

@@ -1,11 +1,25 @@
 // The Worker entry: HTTP through the Hono app, queue batches to their consumers, cron events to their jobs.
 import { handleScheduled } from "../queues/cron/index.ts";
 import { handleQueue } from "../queues/index.ts";
+import { apiRoutes } from "./api/index.ts";
 import { createApp } from "./app.ts";
 import type { Env } from "./env.ts";
 import { healthRoutes } from "./health/routes.ts";
 
-export const app = createApp().route("/", healthRoutes);
+export const app = createApp().route("/", healthRoutes).route("/", apiRoutes);
+
+app.openAPIRegistry.registerComponent("securitySchemes", "session", {
+  type: "apiKey",
+  in: "cookie",
+  name: "crm_access",
+  description:
+    "The web app's session (set by POST /api/v1/auth/login). Writes also need the X-CRM-Request header.",
+});
+app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+  type: "http",
+  scheme: "bearer",
+  description: "An API key (`crm_…`), with the scopes it was granted.",
+});
 
 app.doc31("/api/openapi.json", {
   openapi: "3.1.0",

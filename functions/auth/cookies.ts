@@ -13,7 +13,10 @@ function secure(c: Context<AppEnv>): boolean {
   return new URL(c.req.url).protocol === "https:" || c.get("config").ENVIRONMENT === "production";
 }
 
-export function setSessionCookies(c: Context<AppEnv>, tokens: { accessToken: string; refreshToken: string; refreshExpiresAt: number }) {
+export function setSessionCookies(
+  c: Context<AppEnv>,
+  tokens: { accessToken: string; refreshToken: string; refreshExpiresAt: number },
+) {
   setCookie(c, ACCESS_COOKIE, tokens.accessToken, {
     httpOnly: true,
     secure: secure(c),

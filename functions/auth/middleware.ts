@@ -29,7 +29,11 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     } else {
       const result = await verifyAccessToken(token, c.get("config").SESSION_SIGNING_KEYS);
       if (result.ok) {
-        c.set("credentials", { kind: "session", userId: result.claims.userId, sessionId: result.claims.sessionId });
+        c.set("credentials", {
+          kind: "session",
+          userId: result.claims.userId,
+          sessionId: result.claims.sessionId,
+        });
         c.set("viaCookie", !bearer);
       } else {
         c.set("authProblem", result.reason);

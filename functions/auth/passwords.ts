@@ -12,7 +12,11 @@ export const MIN_PASSWORD_LENGTH = 10;
 
 const encoder = new TextEncoder();
 
-export async function hashPassword(password: string, pepper: string, iterations = PBKDF2_ITERATIONS): Promise<string> {
+export async function hashPassword(
+  password: string,
+  pepper: string,
+  iterations = PBKDF2_ITERATIONS,
+): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
   const hash = await derive(password, pepper, salt, iterations);
   return `${ALGORITHM}$${iterations}$${base64Url(salt)}$${base64Url(hash)}`;
@@ -24,14 +28,23 @@ export interface PasswordCheck {
   needsRehash: boolean;
 }
 
-export async function verifyPassword(password: string, stored: string, pepper: string): Promise<PasswordCheck> {
+export async function verifyPassword(
+  password: string,
+  stored: string,
+  pepper: string,
+): Promise<PasswordCheck> {
   const [algorithm, iterationsText, saltText, hashText] = stored.split("$");
   const iterations = Number(iterationsText);
   if (algorithm !== ALGORITHM || !saltText || !hashText || !Number.isInteger(iterations) || iterations < 1) {
     return { ok: false, needsRehash: false };
   }
   const expected = fromBase64(hashText);
-  const actual = await derive(password, pepper, fromBase64(saltText), Math.min(iterations, MAX_PBKDF2_ITERATIONS));
+  const actual = await derive(
+    password,
+    pepper,
+    fromBase64(saltText),
+    Math.min(iterations, MAX_PBKDF2_ITERATIONS),
+  );
   const ok = iterations <= MAX_PBKDF2_ITERATIONS && constantTimeEqual(actual, expected);
   return { ok, needsRehash: ok && iterations !== PBKDF2_ITERATIONS };
 }
@@ -44,16 +57,29 @@ export async function burnPasswordCheck(password: string, pepper: string): Promi
   await derive(password, pepper, new Uint8Array(SALT_BYTES), PBKDF2_ITERATIONS);
 }
 
-async function derive(password: string, pepper: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+async function derive(
+  password: string,
+  pepper: string,
+  salt: Uint8Array,
+  iterations: number,
+): Promise<Uint8Array> {
   if (iterations > MAX_PBKDF2_ITERATIONS) {
     throw new RangeError(`PBKDF2 above ${MAX_PBKDF2_ITERATIONS} iterations fails on Workers in production`);
   }
   // The pepper keys an HMAC of the password, so a stolen database alone cannot be attacked offline.
-  const pepperKey = await crypto.subtle.importKey("raw", encoder.encode(pepper), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  const pepperKey = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(pepper),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   const peppered = await crypto.subtle.sign("HMAC", pepperKey, encoder.encode(password.normalize("NFKC")));
   const key = await crypto.subtle.importKey("raw", peppered, "PBKDF2", false, ["deriveBits"]);
-  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, HASH_BITS);
+  const bits = await crypto.subtle.deriveBits(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    key,
+    HASH_BITS,
+  );
   return new Uint8Array(bits);
 }

@@ -36,7 +36,11 @@ export interface AccessClaims {
   role: Role;
 }
 
-export async function signAccessToken(claims: AccessClaims, keys: SigningKey[], now = Date.now()): Promise<string> {
+export async function signAccessToken(
+  claims: AccessClaims,
+  keys: SigningKey[],
+  now = Date.now(),
+): Promise<string> {
   const [key] = keys;
   if (!key) throw new Error("no signing key");
   const iat = Math.floor(now / 1000);
@@ -52,7 +56,11 @@ export async function signAccessToken(claims: AccessClaims, keys: SigningKey[], 
 
 export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; reason: "expired" | "invalid" };
 
-export async function verifyAccessToken(token: string, keys: SigningKey[], now = Date.now()): Promise<VerifyResult> {
+export async function verifyAccessToken(
+  token: string,
+  keys: SigningKey[],
+  now = Date.now(),
+): Promise<VerifyResult> {
   try {
     const { payload } = await jwtVerify(
       token,
@@ -61,7 +69,13 @@ export async function verifyAccessToken(token: string, keys: SigningKey[], now =
         if (!key) throw new errors.JWSSignatureVerificationFailed("unknown kid");
         return key.secret;
       },
-      { algorithms: [ALGORITHM], issuer: ISSUER, audience: AUDIENCE, currentDate: new Date(now), requiredClaims: ["exp", "sub"] },
+      {
+        algorithms: [ALGORITHM],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        currentDate: new Date(now),
+        requiredClaims: ["exp", "sub"],
+      },
     );
     const { sub, sid, role } = payload;
     if (typeof sub !== "string" || typeof sid !== "string" || typeof role !== "string") {

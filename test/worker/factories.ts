@@ -48,7 +48,11 @@ export async function createUser(
   return { id, email, name, role, password };
 }
 
-export async function createTeam(db: Database, name: string, members: { user: TestUser; lead?: boolean }[] = []) {
+export async function createTeam(
+  db: Database,
+  name: string,
+  members: { user: TestUser; lead?: boolean }[] = [],
+) {
   const id = newId();
   await db.insert(teams).values({ id, name, createdAt: Date.now() });
   if (members.length > 0) {

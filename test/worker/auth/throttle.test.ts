@@ -40,7 +40,10 @@ async function row(key: string) {
 
 describe("throttle keys", () => {
   it("keys the account by its lower-cased email, and the IP when known", () => {
-    expect(throttleKeys(" Ada@Example.COM", "203.0.113.9")).toEqual(["account:ada@example.com", "ip:203.0.113.9"]);
+    expect(throttleKeys(" Ada@Example.COM", "203.0.113.9")).toEqual([
+      "account:ada@example.com",
+      "ip:203.0.113.9",
+    ]);
     expect(throttleKeys("ada@example.com", null)).toEqual(["account:ada@example.com"]);
   });
 
@@ -86,11 +89,18 @@ describe("account lockout", () => {
     const { email } = fresh();
     const start = Date.UTC(2026, 10, 22, 10, 0);
     for (let i = 0; i < account.maxFailures - 1; i++) await fail(email, null, start + i * MINUTE);
-    expect(await row(`account:${email}`)).toMatchObject({ windowStart: start, failures: account.maxFailures - 1 });
+    expect(await row(`account:${email}`)).toMatchObject({
+      windowStart: start,
+      failures: account.maxFailures - 1,
+    });
 
     const later = start + account.windowMs;
     await fail(email, null, later);
-    expect(await row(`account:${email}`)).toMatchObject({ windowStart: later, failures: 1, lockedUntil: null });
+    expect(await row(`account:${email}`)).toMatchObject({
+      windowStart: later,
+      failures: 1,
+      lockedUntil: null,
+    });
     for (let i = 1; i < account.maxFailures - 1; i++) await fail(email, null, later + i * MINUTE);
     expect(await status(email, null, later + 5 * MINUTE)).toEqual({ locked: false });
     await fail(email, null, later + 5 * MINUTE);
@@ -109,7 +119,11 @@ describe("account lockout", () => {
 
     // After the lock, the window has ended too: the next failure is the first of a new one.
     await fail(email, null, lockedUntil);
-    expect(await row(`account:${email}`)).toMatchObject({ windowStart: lockedUntil, failures: 1, lockedUntil: null });
+    expect(await row(`account:${email}`)).toMatchObject({
+      windowStart: lockedUntil,
+      failures: 1,
+      lockedUntil: null,
+    });
   });
 
   it("starts the account's count again after a successful login, but not the IP's", async () => {
@@ -175,7 +189,8 @@ describe("throttle in the login's round trip", () => {
     const locked = fresh();
     const start = Date.UTC(2026, 10, 23, 9, 0);
     await fail(email, null, start);
-    for (let i = 0; i < account.maxFailures; i++) await fail(locked.email, null, start + account.windowMs - 1);
+    for (let i = 0; i < account.maxFailures; i++)
+      await fail(locked.email, null, start + account.windowMs - 1);
 
     await pruneLoginThrottle(t.db, start + account.windowMs - 1);
     expect(await row(`account:${email}`)).toBeDefined();

@@ -16,6 +16,7 @@ import {
   totpEnrolment,
   verifyTotp,
 } from "../../../functions/auth/totp.ts";
+import { createUser } from "../factories.ts";
 import { useTestDatabase } from "../support.ts";
 
 const t = useTestDatabase();
@@ -26,20 +27,6 @@ const STEP = 37_037_036; // T = 1111111109 s
 const CODE = "081804";
 const NEXT_CODE = "050471"; // step 37037037, T = 1111111111 s
 const stepStart = (step: number) => step * 30_000;
-
-async function createUser(): Promise<string> {
-  const id = crypto.randomUUID();
-  const now = Date.now();
-  await t.db.insert(users).values({
-    id,
-    email: `${id}@example.com`,
-    name: "Ada",
-    role: "rep",
-    createdAt: now,
-    updatedAt: now,
-  });
-  return id;
-}
 
 async function userRow(id: string) {
   const [row] = await t.db.select().from(users).where(eq(users.id, id));
@@ -116,7 +103,7 @@ describe("verifyTotp", () => {
 
 describe("recording the step", () => {
   it("lets exactly one of two concurrent requests with the same code through", async () => {
-    const userId = await createUser();
+    const userId = (await createUser(t.db)).id;
     expect(await storeTotpSecret(t.db, userId, RFC_SECRET)).toBe(true);
     expect(await enableTotp(t.db, userId, STEP - 5, [], Date.now())).toBe(true);
 
@@ -134,7 +121,7 @@ describe("recording the step", () => {
   });
 
   it("records the enrolment code's step, so that code cannot log in afterwards", async () => {
-    const userId = await createUser();
+    const userId = (await createUser(t.db)).id;
     await storeTotpSecret(t.db, userId, RFC_SECRET);
     await enableTotp(t.db, userId, STEP, [], Date.now());
     const { totpLastStep } = await userRow(userId);
@@ -148,7 +135,7 @@ describe("recording the step", () => {
 
 describe("enrolment in the database", () => {
   it("stores a pending secret, enables it with a step and its codes, and disables it completely", async () => {
-    const userId = await createUser();
+    const userId = (await createUser(t.db)).id;
     const enabledAt = Date.UTC(2026, 10, 22, 9, 0);
     expect(await storeTotpSecret(t.db, userId, RFC_SECRET)).toBe(true);
     expect(await userRow(userId)).toMatchObject({
@@ -167,12 +154,16 @@ describe("enrolment in the database", () => {
     expect(await countUnusedRecoveryCodes(t.db, userId)).toBe(10);
 
     await disableTotp(t.db, userId);
-    expect(await userRow(userId)).toMatchObject({ totpSecret: null, totpEnabledAt: null, totpLastStep: null });
+    expect(await userRow(userId)).toMatchObject({
+      totpSecret: null,
+      totpEnabledAt: null,
+      totpLastStep: null,
+    });
     expect(await t.db.select().from(recoveryCodes).where(eq(recoveryCodes.userId, userId))).toEqual([]);
   });
 
   it("refuses to replace the secret while TOTP is enabled, so a session alone cannot switch it off", async () => {
-    const userId = await createUser();
+    const userId = (await createUser(t.db)).id;
     await storeTotpSecret(t.db, userId, RFC_SECRET);
     await enableTotp(t.db, userId, STEP, [], 1);
     expect(await storeTotpSecret(t.db, userId, generateTotpSecret())).toBe(false);
@@ -188,7 +179,7 @@ describe("enrolment in the database", () => {
   });
 
   it("does not enable TOTP without a pending secret", async () => {
-    const userId = await createUser();
+    const userId = (await createUser(t.db)).id;
     expect(await enableTotp(t.db, userId, STEP, [], 1)).toBe(false);
     expect((await userRow(userId)).totpEnabledAt).toBeNull();
   });
@@ -199,9 +190,12 @@ describe("recovery codes", () => {
     const codes = generateRecoveryCodes();
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);
-    for (const code of codes) expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$/);
+    for (const code of codes)
+      expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$/);
     // Over 1,000 codes, each of the 32 symbols turns up (a broken mapping would leave some out).
-    const symbols = new Set(Array.from({ length: 100 }, generateRecoveryCodes).flat().join("").replaceAll("-", ""));
+    const symbols = new Set(
+      Array.from({ length: 100 }, generateRecoveryCodes).flat().join("").replaceAll("-", ""),
+    );
     expect(symbols.size).toBe(32);
   });
 
@@ -218,8 +212,8 @@ describe("recovery codes", () => {
   });
 
   it("accepts each code once, only for its own user, and a new enrolment replaces them", async () => {
-    const userId = await createUser();
-    const otherId = await createUser();
+    const userId = (await createUser(t.db)).id;
+    const otherId = (await createUser(t.db)).id;
     const codes = generateRecoveryCodes();
     const [first, second] = codes;
     if (!first || !second) throw new Error("expected codes");
@@ -243,7 +237,7 @@ describe("recovery codes", () => {
   });
 
   it("lets exactly one of two concurrent requests spend the same code", async () => {
-    const userId = await createUser();
+    const userId = (await createUser(t.db)).id;
     const [code = ""] = generateRecoveryCodes();
     const hash = await hashRecoveryCode(code);
     await storeTotpSecret(t.db, userId, RFC_SECRET);
