@@ -36,6 +36,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/worker/**/*.test.ts"],
+          setupFiles: ["test/worker/setup/production-crypto.ts"],
           globalSetup: ["test/support/libsql-global-setup.ts"],
           testTimeout: 20_000,
         },
