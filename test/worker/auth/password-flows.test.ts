@@ -100,16 +100,14 @@ describe("password reset", () => {
 describe("invitations", () => {
   it("let the invitee set a password once, then log in", async () => {
     const now = Date.now();
-    await t.db
-      .insert(users)
-      .values({
-        id: "invitee-1",
-        email: "new@example.com",
-        name: "New",
-        role: "rep",
-        createdAt: now,
-        updatedAt: now,
-      });
+    await t.db.insert(users).values({
+      id: "invitee-1",
+      email: "new@example.com",
+      name: "New",
+      role: "rep",
+      createdAt: now,
+      updatedAt: now,
+    });
     const token = "invitation-token-for-new-user";
     await oneTimeTokenStatement(t.db, {
       tokenHash: await sha256Hex(token),
