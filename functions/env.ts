@@ -14,6 +14,7 @@ export interface Env {
   CRM_ADMIN_EMAIL?: string;
   CRM_ADMIN_PASSWORD?: string;
   ASSETS?: Fetcher;
+  LOGIN_RATE_LIMITER?: RateLimit;
   CAPTURE_QUEUE: Queue<QueueMessage>;
   EVENTS_QUEUE: Queue<QueueMessage>;
   OUTBOUND_QUEUE: Queue<QueueMessage>;

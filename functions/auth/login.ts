@@ -58,6 +58,7 @@ export async function login(c: Context<AppEnv>, input: LoginInput): Promise<Logi
   const origin = requestOrigin(c);
   const now = Date.now();
   const keys = throttleKeys(input.email, origin.ip);
+  await firstLayerLimit(c, origin.ip);
 
   const [found, throttle, anyUser] = await db.batch([
     loginLookupQuery(db, input.email),
@@ -210,6 +211,18 @@ export async function login(c: Context<AppEnv>, input: LoginInput): Promise<Logi
     refreshToken,
     refreshExpiresAt: now + SESSION_TTL_MS,
   };
+}
+
+/** The Workers rate limiter, before any database work: cheap, approximate, per location. */
+async function firstLayerLimit(c: Context<AppEnv>, ip: string | null): Promise<void> {
+  const limiter = c.env.LOGIN_RATE_LIMITER;
+  if (!limiter || !ip) return;
+  const { success } = await limiter.limit({ key: `login:${ip}` });
+  if (!success) {
+    throw new ApiError("rate_limited", "Too many login attempts from your address. Wait a minute and try again.", {
+      headers: { "Retry-After": "60" },
+    });
+  }
 }
 
 function failureMessage(failure: Failure): string {

@@ -108,6 +108,23 @@ describe("POST /api/v1/auth/login", () => {
     );
   });
 
+  it("turns away a flood from one address before any database work (the Workers rate limiter)", async () => {
+    const ip = freshIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const r = await postJson(
+        t,
+        "/api/v1/auth/login",
+        { email: `flood${i}@example.com`, password: "x" },
+        { "CF-Connecting-IP": ip },
+      );
+      statuses.push(r.status);
+      if (r.status === 429) expect(r.headers.get("Retry-After")).toBe("60");
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses[10]).toBe(429);
+  });
+
   it("refuses a login posted from another site", async () => {
     const user = await createUser(t.db);
     const response = await postJson(
