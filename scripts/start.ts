@@ -1,6 +1,7 @@
 // `npm start`: the whole CRM on this machine. Builds the web assets, starts the local libSQL server on .data/,
 // migrates, serves the Worker with `wrangler dev` (queues run locally) and fires the cron triggers on schedule.
 import { resolve } from "node:path";
+import { createClient } from "@libsql/client/web";
 import { readCrons, startCronRunner } from "./lib/cron-runner.ts";
 import { projectBin, startChild } from "./lib/processes.ts";
 import { type LocalStack, startLocalStack } from "./lib/stack.ts";
@@ -14,6 +15,21 @@ function log(message: string): void {
 }
 
 let stack: LocalStack | undefined;
+
+/** Tells a newcomer how to log in: the first admin is created at its first login while there are no users. */
+async function announceAdmin(running: LocalStack): Promise<void> {
+  const client = createClient({ url: running.server.url });
+  try {
+    const { rows } = await client.execute("select count(*) as n from users");
+    if (Number(rows[0]?.n) > 0) return;
+    const fromEnv = Boolean(process.env.CRM_ADMIN_PASSWORD);
+    log(
+      `first login: ${running.admin.email} with ${fromEnv ? "the password in CRM_ADMIN_PASSWORD" : `password ${running.admin.password} (kept in ${dataDir}/secrets.json; set CRM_ADMIN_EMAIL and CRM_ADMIN_PASSWORD to choose your own)`}`,
+    );
+  } finally {
+    client.close();
+  }
+}
 let cron: { stop(): void } | undefined;
 let shuttingDown = false;
 
@@ -62,6 +78,7 @@ try {
       ),
   });
   log(`crons scheduled: ${crons.map((c) => `"${c}"`).join(", ")}`);
+  await announceAdmin(stack);
   log(`CRM ready on ${stack.workerUrl}  (health: ${stack.workerUrl}/health). Ctrl-C stops everything.`);
 } catch (error) {
   console.error(`[start] ${error instanceof Error ? error.message : String(error)}`);

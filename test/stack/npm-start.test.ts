@@ -6,9 +6,10 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@libsql/client/web";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { assertPortFree, freePort, waitForUrl } from "../../scripts/lib/processes.ts";
 
+const ADMIN = { email: "owner@example.com", password: "an admin passphrase for the test" };
 let dataDir: string;
 let port: number;
 let dbPort: number;
@@ -17,6 +18,18 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "crm-start-"));
   port = await freePort();
   dbPort = await freePort();
+});
+
+const running: Started[] = [];
+
+// A failed assertion must not leave a stack running that holds the ports for the next test.
+afterEach(async () => {
+  for (const started of running.splice(0)) {
+    if (started.child.exitCode === null) {
+      started.child.kill("SIGINT");
+      await started.exited;
+    }
+  }
 });
 
 afterAll(() => {
@@ -38,6 +51,8 @@ function start(): Started {
       LIBSQL_PORT: String(dbPort),
       CRM_DATA_DIR: dataDir,
       SKIP_WEB_BUILD: "1",
+      CRM_ADMIN_EMAIL: ADMIN.email,
+      CRM_ADMIN_PASSWORD: ADMIN.password,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -48,7 +63,9 @@ function start(): Started {
     output += chunk;
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  const started = { child, output: () => output, exited };
+  running.push(started);
+  return started;
 }
 
 async function stopWithCtrlC(started: Started): Promise<number | null> {
@@ -62,9 +79,20 @@ describe("npm start", () => {
   it("serves the CRM, and Ctrl-C stops every process it started", { timeout: 120_000 }, async () => {
     const first = start();
     await waitForUrl(`http://127.0.0.1:${port}/health`, { timeoutMs: 90_000, exited: first.exited });
+    await expect.poll(() => first.output(), { timeout: 30_000 }).toContain("CRM ready on");
     const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
     expect(health).toMatchObject({ status: "ok", db: "ok" });
     expect(first.output()).toContain(`CRM ready on http://127.0.0.1:${port}`);
+    expect(first.output()).toContain(`first login: ${ADMIN.email}`);
+
+    // The admin from the environment can log in to a fresh install.
+    const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(ADMIN),
+    });
+    expect(login.status).toBe(200);
+    expect(await login.json()).toMatchObject({ user: { email: ADMIN.email, role: "admin" } });
 
     const client = db();
     await client.execute({

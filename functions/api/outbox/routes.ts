@@ -1,0 +1,62 @@
+// The outbox for admins in development and tests: the messages the system would send, readable without a
+// mail server. Production answers 404.
+import { z } from "@hono/zod-openapi";
+import { listOutboxQuery } from "../../../db/outbox.ts";
+import { authorizedRead, defineRoute } from "../../access.ts";
+import { createRouter } from "../../app.ts";
+import { ApiError } from "../../errors.ts";
+
+const OutboxMessage = z
+  .object({
+    id: z.string(),
+    channel: z.enum(["email"]),
+    recipient: z.string(),
+    subject: z.string(),
+    body: z.string(),
+    template: z.string(),
+    status: z.enum(["pending", "sent", "failed"]),
+    createdAt: z.number().int(),
+    sentAt: z.number().int().nullable(),
+  })
+  .openapi("OutboxMessage");
+
+const OutboxPage = z
+  .object({ items: z.array(OutboxMessage), nextCursor: z.string().nullable() })
+  .openapi("OutboxPage");
+
+const listOutboxRoute = defineRoute({
+  method: "get",
+  path: "/api/v1/outbox",
+  tags: ["System"],
+  summary: "Messages written to the outbox, newest first (development and test only)",
+  access: { scope: "outbox:read", roles: ["admin"] },
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      cursor: z.string().max(64).optional().openapi({ description: "nextCursor of the previous page" }),
+    }),
+  },
+  responses: {
+    200: { description: "A page of messages", content: { "application/json": { schema: OutboxPage } } },
+  },
+});
+
+export const outboxRoutes = createRouter().openapi(listOutboxRoute, async (c) => {
+  // In production the email engine delivers these messages, and their bodies hold live secrets (password
+  // reset and invitation links): reading them here would let an admin take over any account. So the route
+  // does not exist there, and answers before touching the database.
+  const environment = c.get("config").ENVIRONMENT;
+  if (environment !== "development" && environment !== "test") {
+    throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
+  }
+  const { limit, cursor } = c.req.valid("query");
+  const db = c.get("db");
+  const { results } = await authorizedRead(
+    c,
+    () => [listOutboxQuery(db, { before: cursor, limit })] as const,
+  );
+  const rows = results[0];
+  const items = rows.slice(0, limit);
+  const nextCursor = rows.length > limit ? (items.at(-1)?.id ?? null) : null;
+  return c.json({ items, nextCursor }, 200);
+});

@@ -1,0 +1,89 @@
+// Organisation settings: anyone signed in reads them, admins change them (validated, audited old → new).
+import { z } from "@hono/zod-openapi";
+import {
+  canonicalTimeZone,
+  DEFAULT_SETTINGS,
+  isRegionCode,
+  readSettingsQuery,
+  toSettings,
+  updateSettingsStatements,
+} from "../../../db/settings.ts";
+import { authorizedRead, authorizedWrite, defineRoute } from "../../access.ts";
+import { createRouter } from "../../app.ts";
+import { requestOrigin } from "../../request-origin.ts";
+
+const Settings = z
+  .object({
+    require2fa: z.boolean().openapi({ description: "Every user must enrol a second factor" }),
+    repsSeeTeamRecords: z
+      .boolean()
+      .openapi({ description: "Reps see their teams' records, not only their own" }),
+    defaultPhoneRegion: z.string().openapi({ description: "ISO 3166-1 alpha-2", example: "US" }),
+    timeZone: z.string().openapi({ description: "IANA time zone", example: "Europe/Paris" }),
+  })
+  .openapi("Settings", { default: DEFAULT_SETTINGS });
+
+const SettingsPatch = z
+  .strictObject({
+    require2fa: z.boolean().optional(),
+    repsSeeTeamRecords: z.boolean().optional(),
+    defaultPhoneRegion: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .refine(isRegionCode, "must be an ISO 3166-1 alpha-2 country code, e.g. US")
+      .optional(),
+    timeZone: z
+      .string()
+      .trim()
+      .transform((value, ctx) => {
+        const zone = canonicalTimeZone(value);
+        if (zone) return zone;
+        ctx.addIssue({ code: "custom", message: "must be an IANA time zone, e.g. Europe/Paris" });
+        return z.NEVER;
+      })
+      .optional(),
+  })
+  .refine((patch) => Object.values(patch).some((value) => value !== undefined), "give at least one setting")
+  .openapi("SettingsPatch");
+
+const json = { description: "The settings", content: { "application/json": { schema: Settings } } };
+
+const readRoute = defineRoute({
+  method: "get",
+  path: "/api/v1/settings",
+  tags: ["Settings"],
+  summary: "The organisation's settings, with defaults for those never set",
+  access: { scope: "settings:read" },
+  responses: { 200: json },
+});
+
+const updateRoute = defineRoute({
+  method: "patch",
+  path: "/api/v1/settings",
+  tags: ["Settings"],
+  summary: "Change some settings; the others keep their values",
+  access: { scope: "settings:write", roles: ["admin"], write: true },
+  request: { body: { content: { "application/json": { schema: SettingsPatch } }, required: true } },
+  responses: { 200: { ...json, description: "The settings after the change" } },
+});
+
+export const settingsRoutes = createRouter()
+  .openapi(readRoute, async (c) => {
+    const db = c.get("db");
+    const { results } = await authorizedRead(c, () => [readSettingsQuery(db)] as const);
+    return c.json(toSettings(results[0]), 200);
+  })
+  .openapi(updateRoute, async (c) => {
+    const patch = c.req.valid("json");
+    const db = c.get("db");
+    const { results } = await authorizedWrite(
+      c,
+      (me) =>
+        [
+          ...updateSettingsStatements(db, me, patch, requestOrigin(c), Date.now()),
+          readSettingsQuery(db),
+        ] as const,
+    );
+    return c.json(toSettings(results[2]), 200);
+  });
