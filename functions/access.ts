@@ -13,6 +13,7 @@ import {
   principalQuery,
   toPrincipal,
 } from "../db/access.ts";
+import { touchApiKeyStatement } from "../db/api-keys.ts";
 import { csrfProtection } from "./auth/middleware.ts";
 import type { AppEnv } from "./env.ts";
 import { ApiError, errorResponses, problemContent } from "./errors.ts";
@@ -111,10 +112,11 @@ export async function authorizedRead<T extends readonly Item[]>(
 ): Promise<{ principal: Principal; results: BatchResponse<T> }> {
   const { db, credentials, access, now } = requestAuth(c);
   const queries = build(principalRef(credentials));
-  const [rows, ...results] = await db.batch([principalQuery(db, credentials, now), ...queries] as unknown as [
-    Item,
-    ...Item[],
-  ]);
+  const [rows, ...results] = await db.batch([
+    principalQuery(db, credentials, now),
+    ...queries,
+    ...touch(c, now),
+  ] as unknown as [Item, ...Item[]]);
   const principal = toPrincipal((rows as Parameters<typeof toPrincipal>[0][])[0]);
   const decision = decide(principal, access);
   if (decision !== "ok" || !principal) throw refuse(c, decision === "ok" ? "unauthenticated" : decision);
@@ -136,6 +138,7 @@ export async function authorizedWrite<T extends readonly Item[]>(
       accessGuard(db, credentials, { ...access, write: access.write ?? true }, now),
       principalQuery(db, credentials, now),
       ...statements,
+      ...touch(c, now),
     ] as unknown as [Item, ...Item[]]);
     const principal = toPrincipal((rows as Parameters<typeof toPrincipal>[0][])[0]);
     if (!principal) throw refuse(c, "unauthenticated");
@@ -145,6 +148,12 @@ export async function authorizedWrite<T extends readonly Item[]>(
     if (verdict) throw refuse(c, verdict);
     throw error;
   }
+}
+
+/** Keeps an API key's last-used time current, in the same round trip (at most one write a minute per key). */
+function touch(c: Context<AppEnv>, now: number): Item[] {
+  const credentials = c.get("credentials");
+  return credentials?.kind === "api_key" ? [touchApiKeyStatement(c.get("db"), credentials.keyHash, now)] : [];
 }
 
 /** How statements refer to the caller: a user id known from the token, or one looked up from the API key. */

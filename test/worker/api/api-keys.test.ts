@@ -319,6 +319,21 @@ describe("round trips and last use", () => {
     await touchApiKeyStatement(t.db, await hashOf(gone.id), now);
     expect(await lastUsed(gone.id)).toBeNull();
   });
+
+  it("records when a key was last used by a request, within that request's one round trip", async () => {
+    const user = await createUser(t.db, { role: "rep" });
+    const key = await apiKeyFor(t.db, user, ["profile:read"]);
+    const before = Date.now();
+    let status = 0;
+    expect(
+      await t.roundTrips(
+        async () => (status = (await t.fetch("/api/v1/auth/me", { headers: key.headers })).status),
+      ),
+    ).toBe(1);
+    expect(status).toBe(200);
+    const [row] = await t.db.select().from(apiKeys).where(eq(apiKeys.id, key.id));
+    expect(row?.lastUsedAt).toBeGreaterThanOrEqual(before);
+  });
 });
 
 it("documents the routers in OpenAPI 3.1", () => {
