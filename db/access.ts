@@ -4,6 +4,7 @@
 import { and, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import { apiKeys, type Role, sessions, users } from "./schema/index.ts";
+import { requireTwoFactorSql } from "./two-factor.ts";
 
 /** What the request presented, checked cryptographically but not yet against the database. */
 export type Credentials =
@@ -19,6 +20,8 @@ export interface Access {
   scope: Scope;
   roles?: readonly Role[];
   write?: boolean;
+  /** Only a logged-in user, never an API key whatever its grants: e.g. changing how that user logs in. */
+  sessionOnly?: boolean;
 }
 
 export const SCOPES = [
@@ -61,6 +64,8 @@ export interface Principal {
   locale: string;
   timeZone: string;
   totpEnabled: boolean;
+  /** The organisation requires 2FA and this session's user has not enrolled: only ENROLMENT_SCOPES until then. */
+  totpRequired: boolean;
   teams: { id: string; lead: boolean }[];
   sessionId: string | null;
   apiKeyId: string | null;
@@ -68,7 +73,13 @@ export interface Principal {
   grants: Grant[] | null;
 }
 
-export type Decision = "ok" | "unauthenticated" | "forbidden";
+export type Decision = "ok" | "unauthenticated" | "forbidden" | "totp_required";
+
+/**
+ * What a session may reach while the organisation requires 2FA and its user has none: their profile (me,
+ * password, enrolment). Logout is public. API keys are not held back: integrations have no second factor.
+ */
+export const ENROLMENT_SCOPES: readonly Scope[] = ["profile:read", "profile:write"];
 
 /** Whether grants cover a scope: exactly, by a resource wildcard, `write` covering `read`, or `admin`. */
 export function grantsCover(grants: readonly string[], scope: Scope): boolean {
@@ -83,6 +94,8 @@ export function grantsCover(grants: readonly string[], scope: Scope): boolean {
 
 export function decide(principal: Principal | null, access: Access): Decision {
   if (!principal) return "unauthenticated";
+  if (principal.totpRequired && !ENROLMENT_SCOPES.includes(access.scope)) return "totp_required";
+  if (access.sessionOnly && principal.apiKeyId !== null) return "forbidden";
   const roles = access.roles ?? ALL_ROLES;
   if (!roles.includes(principal.role)) return "forbidden";
   if (access.write && principal.role === "read_only") return "forbidden";
@@ -103,6 +116,7 @@ export function principalQuery(db: Database, credentials: Credentials, now: numb
     timeZone: users.timeZone,
     totpEnabledAt: users.totpEnabledAt,
     teams: teamsJson,
+    require2fa: requireTwoFactorSql(),
   };
   if (credentials.kind === "session") {
     return db
@@ -152,6 +166,7 @@ export function toPrincipal(row: PrincipalRow | undefined): Principal | null {
     locale: row.locale,
     timeZone: row.timeZone,
     totpEnabled: row.totpEnabledAt !== null,
+    totpRequired: row.require2fa && row.totpEnabledAt === null && row.sessionId !== null,
     teams: (JSON.parse(row.teams) as { id: string; lead: number }[]).map((t) => ({
       id: t.id,
       lead: t.lead === 1,
@@ -169,10 +184,11 @@ export function toPrincipal(row: PrincipalRow | undefined): Principal | null {
 export function accessGuard(db: Database, credentials: Credentials, access: Access, now: number) {
   const principal =
     credentials.kind === "session"
-      ? sql`select u.role as role, null as grants from users u join sessions s on s.user_id = u.id
+      ? sql`select u.role as role, null as grants, u.totp_enabled_at is null and ${requireTwoFactorSql()} as totp_required
+          from users u join sessions s on s.user_id = u.id
           where u.id = ${credentials.userId} and s.id = ${credentials.sessionId} and u.active = 1
           and s.revoked_at is null and s.expires_at > ${now}`
-      : sql`select u.role as role, k.scopes as grants from api_keys k join users u on u.id = k.user_id
+      : sql`select u.role as role, k.scopes as grants, 0 as totp_required from api_keys k join users u on u.id = k.user_id
           where k.key_hash = ${credentials.keyHash} and k.revoked_at is null
           and (k.expires_at is null or k.expires_at > ${now}) and u.active = 1`;
   const roles = (access.roles ?? ALL_ROLES).filter((role) => !(access.write && role === "read_only"));
@@ -193,6 +209,8 @@ export function accessGuard(db: Database, credentials: Credentials, access: Acce
   );
   const verdict: SQL = sql`case
       when p.role is null then 'unauthenticated'
+      ${ENROLMENT_SCOPES.includes(access.scope) ? sql`` : sql`when p.totp_required then 'totp_required'`}
+      ${access.sessionOnly ? sql`when p.grants is not null then 'forbidden'` : sql``}
       when p.role not in (${rolesList}) then 'forbidden'
       when p.grants is not null and not exists (select 1 from json_each(p.grants) g where g.value in (${coveringList})) then 'forbidden'
       else null end`;
@@ -202,10 +220,12 @@ export function accessGuard(db: Database, credentials: Credentials, access: Acce
 }
 
 /** Reads the verdict out of an error raised by the access_guard trigger; null when it is another error. */
-export function guardVerdict(error: unknown): Exclude<Decision, "ok"> | "not_found" | null {
+export type GuardVerdict = Exclude<Decision, "ok"> | "not_found" | "conflict";
+
+export function guardVerdict(error: unknown): GuardVerdict | null {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
-    const match = /access_guard:(unauthenticated|forbidden|not_found)/.exec(e.message);
-    if (match) return match[1] as Exclude<Decision, "ok"> | "not_found";
+    const match = /access_guard:(unauthenticated|forbidden|totp_required|not_found|conflict)/.exec(e.message);
+    if (match) return match[1] as GuardVerdict;
   }
   return null;
 }
@@ -214,7 +234,11 @@ export function guardVerdict(error: unknown): Exclude<Decision, "ok"> | "not_fou
  * A batch statement that aborts the batch (through the access_guard trigger) unless `condition` holds, e.g.
  * "this TOTP step is newer than the last one accepted", so a race between two requests has one winner.
  */
-export function denyUnless(db: Database, condition: SQL, verdict: "forbidden" | "not_found" = "forbidden") {
+export function denyUnless(
+  db: Database,
+  condition: SQL,
+  verdict: "forbidden" | "not_found" | "conflict" = "forbidden",
+) {
   return db.run(
     sql`insert into access_guard (denied) select case when ${condition} then null else ${verdict} end`,
   );

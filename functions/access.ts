@@ -8,6 +8,7 @@ import {
   type Access,
   accessGuard,
   decide,
+  type GuardVerdict,
   guardVerdict,
   type Principal,
   principalQuery,
@@ -25,7 +26,10 @@ export interface RouteEntry {
   /** OpenAPI-style path, e.g. /api/v1/users/{id}. */
   path: string;
   access: RouteAccess;
-  /** For routes on one record: how the access-matrix test finds a record each caller may or may not see. */
+  /**
+   * For routes on one record, or lists of them: the kind of record, by which the access-matrix test makes
+   * one that each caller may or may not see.
+   */
   record?: string;
 }
 
@@ -37,6 +41,8 @@ function requireAccess(access: RouteAccess) {
     if (access === "public") return next();
     if (!c.get("credentials")) throw unauthenticated(c);
     c.set("access", access);
+    // Before the body is validated, so that a key is told it may not call here rather than what to send.
+    if (access.sessionOnly && c.get("credentials")?.kind === "api_key") throw refuse(c, "forbidden");
     return next();
   });
 }
@@ -76,7 +82,9 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(
   return createRoute({
     ...route,
     description: [route.description, description].filter(Boolean).join("\n\n"),
-    ...(access === "public" ? {} : { security: [{ session: [] }, { apiKey: [access.scope] }] }),
+    ...(access === "public"
+      ? {}
+      : { security: access.sessionOnly ? [{ session: [] }] : [{ session: [] }, { apiKey: [access.scope] }] }),
     middleware: access === "public" ? [] : [csrfProtection, requireAccess(access)],
     responses: { ...securedResponses, ...route.responses },
   } as unknown as R);
@@ -84,14 +92,31 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(
 
 function describeAccess(access: Access): string {
   const roles = access.roles ? `Roles: ${access.roles.join(", ")}.` : "Any role.";
-  return `Requires \`${access.scope}\`. ${roles}${access.write ? " Not for read-only users." : ""}`;
+  const keys = access.sessionOnly ? " Logged-in users only: API keys are refused." : "";
+  return `Requires \`${access.scope}\`. ${roles}${access.write ? " Not for read-only users." : ""}${keys}`;
 }
 
-function refuse(c: Context<AppEnv>, decision: "unauthenticated" | "forbidden" | "not_found"): ApiError {
+export const TOTP_REQUIRED =
+  "Your organisation requires two-factor authentication: enrol at POST /api/v1/auth/totp/enrol";
+
+function refuse(c: Context<AppEnv>, decision: GuardVerdict, conflict?: string): ApiError {
+  if (decision === "conflict") {
+    return new ApiError(
+      "conflict",
+      conflict ?? "The change conflicts with the current state. Reload and retry.",
+    );
+  }
   if (decision === "unauthenticated") return unauthenticated(c);
   if (decision === "not_found") return new ApiError("not_found", "Not found");
+  if (decision === "totp_required") return new ApiError("forbidden", TOTP_REQUIRED);
   const access = c.get("access");
   const apiKey = c.get("credentials")?.kind === "api_key";
+  if (apiKey && access?.sessionOnly) {
+    return new ApiError(
+      "forbidden",
+      "Only a logged-in user can do this: API keys cannot, whatever their scopes.",
+    );
+  }
   return new ApiError(
     "forbidden",
     apiKey
@@ -120,7 +145,7 @@ export async function authorizedRead<T extends readonly Item[]>(
   const principal = toPrincipal((rows as Parameters<typeof toPrincipal>[0][])[0]);
   const decision = decide(principal, access);
   if (decision !== "ok" || !principal) throw refuse(c, decision === "ok" ? "unauthenticated" : decision);
-  return { principal, results: results as unknown as BatchResponse<T> };
+  return { principal, results: results.slice(0, queries.length) as unknown as BatchResponse<T> };
 }
 
 /**
@@ -130,6 +155,8 @@ export async function authorizedRead<T extends readonly Item[]>(
 export async function authorizedWrite<T extends readonly Item[]>(
   c: Context<AppEnv>,
   build: (principalId: PrincipalRef) => T,
+  /** What to say when a `denyUnless(…, "conflict")` guard among the statements refuses. */
+  options: { conflict?: string } = {},
 ): Promise<{ principal: Principal; results: BatchResponse<T> }> {
   const { db, credentials, access, now } = requestAuth(c);
   const statements = build(principalRef(credentials));
@@ -142,10 +169,10 @@ export async function authorizedWrite<T extends readonly Item[]>(
     ] as unknown as [Item, ...Item[]]);
     const principal = toPrincipal((rows as Parameters<typeof toPrincipal>[0][])[0]);
     if (!principal) throw refuse(c, "unauthenticated");
-    return { principal, results: results as unknown as BatchResponse<T> };
+    return { principal, results: results.slice(0, statements.length) as unknown as BatchResponse<T> };
   } catch (error) {
     const verdict = guardVerdict(error);
-    if (verdict) throw refuse(c, verdict);
+    if (verdict) throw refuse(c, verdict, options.conflict);
     throw error;
   }
 }

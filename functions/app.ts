@@ -1,6 +1,7 @@
 // The one app factory: request id, services, validation hook and problem+json errors, for the Worker and tests alike.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
+import { authorizedRead } from "./access.ts";
 import { authenticate } from "./auth/middleware.ts";
 import type { AppEnv } from "./env.ts";
 import { ApiError, type FieldError, problemResponse, toApiError } from "./errors.ts";
@@ -8,8 +9,10 @@ import { services } from "./middleware/services.ts";
 
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
+    defaultHook: async (result, c) => {
       if (result.success) return;
+      // A caller who may not use the route hears 401/403, not what is wrong with the body they sent.
+      if (c.get("access")) await authorizedRead(c, () => [] as const);
       const errors: FieldError[] = result.error.issues.map((issue) => ({
         path: issue.path.join("."),
         message: issue.message,

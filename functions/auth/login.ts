@@ -219,9 +219,13 @@ async function firstLayerLimit(c: Context<AppEnv>, ip: string | null): Promise<v
   if (!limiter || !ip) return;
   const { success } = await limiter.limit({ key: `login:${ip}` });
   if (!success) {
-    throw new ApiError("rate_limited", "Too many login attempts from your address. Wait a minute and try again.", {
-      headers: { "Retry-After": "60" },
-    });
+    throw new ApiError(
+      "rate_limited",
+      "Too many login attempts from your address. Wait a minute and try again.",
+      {
+        headers: { "Retry-After": "60" },
+      },
+    );
   }
 }
 

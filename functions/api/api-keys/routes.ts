@@ -73,6 +73,7 @@ const listKeysRoute = defineRoute({
   tags: ["API keys"],
   summary: "Your API keys (an admin sees everyone's); newest first",
   access: { scope: "api_keys:read" },
+  record: "api_key",
   request: {
     query: z.object({
       userId: z.string().max(64).optional().openapi({ description: "Only this user's keys" }),

@@ -38,6 +38,7 @@ const listAuditRoute = defineRoute({
   tags: ["Audit log"],
   summary: "Who did what, when and from where; newest first",
   access: { scope: "audit:read", roles: ["admin"] },
+  record: "audit_entry",
   request: {
     query: z
       .object({

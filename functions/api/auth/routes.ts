@@ -103,7 +103,7 @@ const changePasswordRoute = defineRoute({
   path: "/api/v1/auth/password",
   tags: ["Auth"],
   summary: "Change your password; other sessions are ended",
-  access: profile,
+  access: { ...profile, sessionOnly: true },
   request: body(ChangePasswordBody),
   responses: { 204: { description: "Changed" } },
 });

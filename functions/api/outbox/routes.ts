@@ -30,6 +30,7 @@ const listOutboxRoute = defineRoute({
   tags: ["System"],
   summary: "Messages written to the outbox, newest first (development and test only)",
   access: { scope: "outbox:read", roles: ["admin"] },
+  record: "outbox_message",
   request: {
     query: z.object({
       limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -1,5 +1,8 @@
 // Organisation settings: anyone signed in reads them, admins change them (validated, audited old → new).
 import { z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import { denyUnless } from "../../../db/access.ts";
+import { users } from "../../../db/schema/index.ts";
 import {
   canonicalTimeZone,
   DEFAULT_SETTINGS,
@@ -77,13 +80,30 @@ export const settingsRoutes = createRouter()
   .openapi(updateRoute, async (c) => {
     const patch = c.req.valid("json");
     const db = c.get("db");
+    const credentials = c.get("credentials");
+    // An admin without 2FA who required it for everyone would lock their own session to the enrolment pages.
+    const enrolledFirst =
+      patch.require2fa === true && credentials?.kind === "session"
+        ? [
+            denyUnless(
+              db,
+              sql`exists (select 1 from ${users} where ${users.id} = ${credentials.userId} and ${users.totpEnabledAt} is not null)`,
+              "conflict",
+            ),
+          ]
+        : [];
     const { results } = await authorizedWrite(
       c,
       (me) =>
         [
+          ...enrolledFirst,
           ...updateSettingsStatements(db, me, patch, requestOrigin(c), Date.now()),
           readSettingsQuery(db),
         ] as const,
+      {
+        conflict:
+          "Turn on two-factor authentication for yourself first (POST /api/v1/auth/totp/enrol), then require it for everyone.",
+      },
     );
-    return c.json(toSettings(results[2]), 200);
+    return c.json(toSettings(results[results.length - 1] as Parameters<typeof toSettings>[0]), 200);
   });

@@ -297,7 +297,7 @@ describe("round trips and last use", () => {
     expect(creating).toBe(1);
     expect(await t.roundTrips(() => call("/api/v1/api-keys", { headers }))).toBe(1);
     expect(await t.roundTrips(() => call(`/api/v1/api-keys/${id}`, { method: "DELETE", headers }))).toBe(1);
-    expect(await t.roundTrips(() => createKey(headers, { name: "rt", scopes: ["nope"] }))).toBe(0);
+    expect(await t.roundTrips(() => createKey(headers, { name: "rt", scopes: ["nope"] }))).toBe(1);
   });
 
   it("touches lastUsedAt at most once a minute, never for a revoked key", async () => {

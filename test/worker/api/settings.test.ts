@@ -1,6 +1,6 @@
 import { desc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { auditLog, settings } from "../../../db/schema/index.ts";
+import { auditLog, settings, users } from "../../../db/schema/index.ts";
 import { DEFAULT_SETTINGS, toSettings } from "../../../db/settings.ts";
 import { apiKeyFor, createUser, sessionFor } from "../factories.ts";
 import { useTestDatabase } from "../support.ts";
@@ -9,8 +9,15 @@ import { apiCaller, problemOf, sendJson } from "./helpers.ts";
 const t = useTestDatabase();
 const call = apiCaller(t);
 
-async function adminHeaders() {
+/** An admin with 2FA on: only such an admin may require it for everyone. */
+async function adminHeaders(options: { totp?: boolean } = {}) {
   const admin = await createUser(t.db, { role: "admin" });
+  if (options.totp ?? true) {
+    await t.db
+      .update(users)
+      .set({ totpSecret: "JBSWY3DPEHPK3PXP", totpEnabledAt: Date.now() })
+      .where(eq(users.id, admin.id));
+  }
   return { admin, headers: (await sessionFor(t.db, admin)).headers };
 }
 
@@ -134,7 +141,7 @@ describe("changing settings", () => {
 });
 
 describe("changing settings: refused", () => {
-  it("answers 422 naming the field for values that are not valid, without touching the database", async () => {
+  it("answers 422 naming the field for values that are not valid, after checking the caller in one round trip", async () => {
     const { headers } = await adminHeaders();
     const before = await (await call("/api/v1/settings", { headers })).json();
     const cases: [unknown, string][] = [
@@ -152,11 +159,26 @@ describe("changing settings: refused", () => {
         response = await patch(body, headers);
       });
       expect(response?.status, JSON.stringify(body)).toBe(422);
-      expect(trips).toBe(0);
+      expect(trips).toBe(1);
       const problem = await problemOf(response as Response);
       expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path })]));
     }
     expect(await (await call("/api/v1/settings", { headers })).json()).toEqual(before);
+  });
+
+  it("refuses to require 2FA for everyone while the admin asking has none, and changes nothing", async () => {
+    // While 2FA is not yet required (earlier tests in this file turn it on).
+    await t.db.delete(settings).where(eq(settings.key, "require2fa"));
+    const { headers } = await adminHeaders({ totp: false });
+    const changesBefore = (await settingsChanges()).length;
+    const settingsBefore = await t.db.select().from(settings);
+    const response = await patch({ require2fa: true, timeZone: "Asia/Tokyo" }, headers);
+    expect(response.status).toBe(409);
+    expect((await problemOf(response)).detail).toMatch(
+      /Turn on two-factor authentication for yourself first/,
+    );
+    expect(await settingsChanges()).toHaveLength(changesBefore);
+    expect(await t.db.select().from(settings)).toEqual(settingsBefore);
   });
 
   it("refuses every role but admin, and an admin's key without settings:write, with 403", async () => {
