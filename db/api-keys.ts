@@ -1,31 +1,13 @@
 // API keys as data: who may grant what, the caller as SQL (an API key's user is only known inside the
 // database), and the statements behind listing, creating, revoking and touching keys.
+
 import { and, desc, eq, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { ALL_ROLES, denyUnless, type Grant, SCOPES, type Scope } from "./access.ts";
+import { type CallerRef, callerIsAdmin, callerUserId } from "./caller.ts";
 import type { Database } from "./client.ts";
 import { apiKeys, type Role, users } from "./schema/index.ts";
 
 /** The caller as statements see it; the same shape as PrincipalRef in functions/access.ts. */
-export type CallerRef = { kind: "user"; userId: string } | { kind: "api_key"; keyHash: string };
-
-/** The caller's user id as an SQL expression: a parameter for a session, a lookup for an API key. */
-export function callerUserId(me: CallerRef): SQL {
-  return me.kind === "user"
-    ? sql`${me.userId}`
-    : sql`(select ${apiKeys.userId} from ${apiKeys} where ${apiKeys.keyHash} = ${me.keyHash})`;
-}
-
-/** The id of the API key making the call, or null for a session. */
-export function callerApiKeyId(me: CallerRef): SQL {
-  return me.kind === "user"
-    ? sql`null`
-    : sql`(select ${apiKeys.id} from ${apiKeys} where ${apiKeys.keyHash} = ${me.keyHash})`;
-}
-
-export function callerIsAdmin(me: CallerRef): SQL {
-  return sql`exists (select 1 from ${users} where ${users.id} = ${callerUserId(me)} and ${users.role} = 'admin')`;
-}
-
 const RESOURCES = [...new Set(SCOPES.map((scope) => scope.split(":")[0] ?? ""))];
 
 /** Everything a key may be granted, for validation: each scope, each `resource:*`, and `admin`. */

@@ -1,8 +1,8 @@
 // Audit-log statements beyond db/audit.ts: entries whose actor (and content, and whether they are written at
 // all) is decided inside the database, and the admin's list with a time range.
 import { and, desc, eq, getTableColumns, gte, is, lt, lte, SQL, sql } from "drizzle-orm";
-import { type CallerRef, callerApiKeyId, callerUserId } from "./api-keys.ts";
 import { type AuditEntry, auditValues, type RequestOrigin } from "./audit.ts";
+import { type CallerRef, callerApiKeyId, callerUserId } from "./caller.ts";
 import type { Database } from "./client.ts";
 import { auditLog } from "./schema/index.ts";
 

@@ -1,9 +1,9 @@
 // Organisation settings: their defaults, the rules for their values, and the statements that read them (to
 // put into any request's batch) and change them (upserts plus an audit entry of old → new, in one batch).
 import { sql } from "drizzle-orm";
-import type { CallerRef } from "./api-keys.ts";
 import type { RequestOrigin } from "./audit.ts";
 import { callerAuditStatement } from "./audit-queries.ts";
+import type { CallerRef } from "./caller.ts";
 import type { Database } from "./client.ts";
 import { settings } from "./schema/index.ts";
 

@@ -3,9 +3,9 @@
 import { asc, eq, getTableColumns, gt, inArray, is, SQL, sql } from "drizzle-orm";
 import type { BatchResponse } from "drizzle-orm/batch";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import type { CallerRef } from "./api-keys.ts";
 import type { RequestOrigin } from "./audit.ts";
 import { callerAuditStatement } from "./audit-queries.ts";
+import type { CallerRef } from "./caller.ts";
 import type { Database } from "./client.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
 import { newId } from "./ids.ts";

@@ -2,8 +2,8 @@
 // invitations, changes, deactivation. Each write is a fixed list of statements for one batch.
 import { and, asc, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { BatchResponse } from "drizzle-orm/batch";
-import type { CallerRef } from "./api-keys.ts";
 import { callerAuditStatement } from "./audit-queries.ts";
+import type { CallerRef } from "./caller.ts";
 import type { Database } from "./client.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
 import { newId } from "./ids.ts";

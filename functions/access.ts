@@ -15,6 +15,7 @@ import {
   toPrincipal,
 } from "../db/access.ts";
 import { touchApiKeyStatement } from "../db/api-keys.ts";
+import type { CallerRef } from "../db/caller.ts";
 import { csrfProtection } from "./auth/middleware.ts";
 import type { AppEnv } from "./env.ts";
 import { ApiError, errorResponses, problemContent } from "./errors.ts";
@@ -184,7 +185,7 @@ function touch(c: Context<AppEnv>, now: number): Item[] {
 }
 
 /** How statements refer to the caller: a user id known from the token, or one looked up from the API key. */
-export type PrincipalRef = { kind: "user"; userId: string } | { kind: "api_key"; keyHash: string };
+export type PrincipalRef = CallerRef;
 
 function principalRef(credentials: NonNullable<AppEnv["Variables"]["credentials"]>): PrincipalRef {
   return credentials.kind === "session"
