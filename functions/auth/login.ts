@@ -85,7 +85,11 @@ export async function login(c: Context<AppEnv>, input: LoginInput): Promise<Logi
     const id = newId();
     const passwordHash = await hashPassword(input.password, config.PASSWORD_PEPPER);
     const email = normaliseEmail(input.email);
-    statements.push(bootstrapAdminStatement(db, { id, email, name: "Admin", passwordHash }, now));
+    statements.push(
+      bootstrapAdminStatement(db, { id, email, name: "Admin", passwordHash }, now),
+      // Two first logins at once: only one creates the admin, and the other stops here instead of failing.
+      denyUnless(db, sql`exists (select 1 from ${users} where ${users.id} = ${id})`),
+    );
     user = {
       id,
       email,
@@ -193,6 +197,8 @@ export async function login(c: Context<AppEnv>, input: LoginInput): Promise<Logi
     await db.batch(statements as unknown as [BatchItem<"sqlite">]);
   } catch (error) {
     if (guardVerdict(error)) {
+      if (!found[0])
+        throw new ApiError("conflict", "The first admin was just created by another login. Log in again.");
       throw new ApiError(
         "unauthorized",
         failureMessage(input.totpCode ? "totp_replayed" : "recovery_code_invalid"),

@@ -161,3 +161,23 @@ describe("the first admin", () => {
     expect(await fresh.db.select().from(users)).toHaveLength(1);
   });
 });
+
+describe("two first logins at once", () => {
+  const fresh = useTestDatabase({
+    CRM_ADMIN_EMAIL: "first@example.com",
+    CRM_ADMIN_PASSWORD: "first admin password",
+  });
+
+  it("create one admin; the other login is told to try again, never a 500", async () => {
+    const [a, b] = await Promise.all([
+      loginWithJar(fresh, "first@example.com", "first admin password"),
+      loginWithJar(fresh, "first@example.com", "first admin password"),
+    ]);
+    const statuses = [a.response.status, b.response.status].sort();
+    expect([
+      [200, 200],
+      [200, 409],
+    ]).toContainEqual(statuses);
+    expect(await fresh.db.select().from(users)).toHaveLength(1);
+  });
+});
