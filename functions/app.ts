@@ -5,6 +5,7 @@ import { authorizedRead } from "./access.ts";
 import { authenticate } from "./auth/middleware.ts";
 import type { AppEnv } from "./env.ts";
 import { ApiError, type FieldError, problemResponse, toApiError } from "./errors.ts";
+import { rejectNul } from "./middleware/reject-nul.ts";
 import { services } from "./middleware/services.ts";
 
 export function createRouter() {
@@ -28,6 +29,7 @@ export type Router = ReturnType<typeof createRouter>;
 export function createApp(): Router {
   const app = createRouter();
   app.use(requestId());
+  app.use(rejectNul);
   app.use(services);
   app.use(authenticate);
   app.notFound((c) =>
