@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { readHealth } from "../../db/health.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { createRouter } from "../app.ts";
+import { json } from "../openapi.ts";
 
 const HealthSchema = z
   .object({
@@ -19,11 +20,8 @@ const health = createRoute({
   summary: "Readiness: the Worker and its database",
   tags: ["System"],
   responses: {
-    200: { description: "Ready", content: { "application/json": { schema: HealthSchema } } },
-    503: {
-      description: "The database is not usable",
-      content: { "application/json": { schema: HealthSchema } },
-    },
+    200: json(HealthSchema, "Ready"),
+    503: json(HealthSchema, "The database is not usable"),
   },
 });
 
@@ -33,10 +31,7 @@ const live = createRoute({
   summary: "Liveness: the Worker answers, without touching the database",
   tags: ["System"],
   responses: {
-    200: {
-      description: "Alive",
-      content: { "application/json": { schema: z.object({ status: z.literal("ok"), version: z.string() }) } },
-    },
+    200: json(z.object({ status: z.literal("ok"), version: z.string() }), "Alive"),
   },
 });
 

@@ -17,6 +17,7 @@ import { authorizedRead, authorizedWrite, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
 import { generateApiKey } from "../../auth/api-key-secret.ts";
 import { ApiError } from "../../errors.ts";
+import { body, json } from "../../openapi.ts";
 import { requestOrigin } from "../../request-origin.ts";
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -82,7 +83,7 @@ const listKeysRoute = defineRoute({
     }),
   },
   responses: {
-    200: { description: "A page of keys", content: { "application/json": { schema: ApiKeyPage } } },
+    200: json(ApiKeyPage, "A page of keys"),
   },
 });
 
@@ -94,9 +95,9 @@ const createKeyRoute = defineRoute({
   tags: ["API keys"],
   summary: "Create an API key for yourself; the answer holds its secret, once",
   access: { scope: "api_keys:write", write: false },
-  request: { body: { content: { "application/json": { schema: CreateApiKeyBody } }, required: true } },
+  request: body(CreateApiKeyBody),
   responses: {
-    201: { description: "Created", content: { "application/json": { schema: CreatedApiKey } } },
+    201: json(CreatedApiKey, "Created"),
   },
 });
 
@@ -108,7 +109,7 @@ const revokeKeyRoute = defineRoute({
   access: { scope: "api_keys:write", write: false },
   record: "api_key",
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
-  responses: { 200: { description: "Revoked", content: { "application/json": { schema: ApiKey } } } },
+  responses: { 200: json(ApiKey, "Revoked") },
 });
 
 const GRANT_REFUSED =

@@ -4,6 +4,7 @@ import { AUDIT_ACTIONS } from "../../../db/audit.ts";
 import { listAuditLogQuery } from "../../../db/audit-queries.ts";
 import { authorizedRead, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
+import { json } from "../../openapi.ts";
 
 const AuditEntry = z
   .object({
@@ -57,7 +58,7 @@ const listAuditRoute = defineRoute({
       }),
   },
   responses: {
-    200: { description: "A page of entries", content: { "application/json": { schema: AuditPage } } },
+    200: json(AuditPage, "A page of entries"),
   },
 });
 

@@ -26,6 +26,7 @@ import { randomToken, sha256Hex } from "../../auth/secrets.ts";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../auth/tokens.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
+import { body, json } from "../../openapi.ts";
 import { requestOrigin } from "../../request-origin.ts";
 import {
   ChangePasswordBody,
@@ -37,11 +38,6 @@ import {
   TokenPasswordBody,
 } from "./schemas.ts";
 
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
 const profile = { scope: "profile:write", write: false } as const;
 
 /** Login and refresh set cookies, so a cross-site page must not be able to trigger them. */

@@ -25,6 +25,7 @@ import {
 } from "../../auth/totp.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError, problemContent } from "../../errors.ts";
+import { body, json } from "../../openapi.ts";
 import { requestOrigin } from "../../request-origin.ts";
 
 const Code = z
@@ -61,11 +62,6 @@ const RecoveryCodes = z
   })
   .openapi("RecoveryCodes");
 
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
 // Read-only users manage their own second factor too; the routes are a session's, never an API key's.
 const profile = { scope: "profile:write", write: false, sessionOnly: true } as const;
 const SESSIONS_ONLY = "For a logged-in user only: an API key gets 403 whatever its scopes.";

@@ -5,6 +5,7 @@ import { listOutboxQuery } from "../../../db/outbox.ts";
 import { authorizedRead, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
 import { ApiError } from "../../errors.ts";
+import { json } from "../../openapi.ts";
 
 const OutboxMessage = z
   .object({
@@ -38,7 +39,7 @@ const listOutboxRoute = defineRoute({
     }),
   },
   responses: {
-    200: { description: "A page of messages", content: { "application/json": { schema: OutboxPage } } },
+    200: json(OutboxPage, "A page of messages"),
   },
 });
 

@@ -13,6 +13,7 @@ import {
 } from "../../../db/settings.ts";
 import { authorizedRead, authorizedWrite, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
+import { body, json } from "../../openapi.ts";
 import { requestOrigin } from "../../request-origin.ts";
 
 const Settings = z
@@ -50,15 +51,13 @@ const SettingsPatch = z
   .refine((patch) => Object.values(patch).some((value) => value !== undefined), "give at least one setting")
   .openapi("SettingsPatch");
 
-const json = { description: "The settings", content: { "application/json": { schema: Settings } } };
-
 const readRoute = defineRoute({
   method: "get",
   path: "/api/v1/settings",
   tags: ["Settings"],
   summary: "The organisation's settings, with defaults for those never set",
   access: { scope: "settings:read" },
-  responses: { 200: json },
+  responses: { 200: json(Settings, "The settings") },
 });
 
 const updateRoute = defineRoute({
@@ -67,8 +66,8 @@ const updateRoute = defineRoute({
   tags: ["Settings"],
   summary: "Change some settings; the others keep their values",
   access: { scope: "settings:write", roles: ["admin"], write: true },
-  request: { body: { content: { "application/json": { schema: SettingsPatch } }, required: true } },
-  responses: { 200: { ...json, description: "The settings after the change" } },
+  request: body(SettingsPatch),
+  responses: { 200: json(Settings, "The settings after the change") },
 });
 
 export const settingsRoutes = createRouter()

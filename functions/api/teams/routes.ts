@@ -13,6 +13,7 @@ import { authorizedRead, authorizedWrite, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
 import type { AppEnv } from "../../env.ts";
 import { problemContent } from "../../errors.ts";
+import { body, json } from "../../openapi.ts";
 import { requestOrigin } from "../../request-origin.ts";
 
 const Id = z.string().min(1).max(64);
@@ -50,14 +51,6 @@ const ListTeamsQuery = z.object({
 });
 
 const IdParams = z.object({ id: Id.openapi({ param: { name: "id", in: "path" } }) });
-
-function json<T extends z.ZodType>(schema: T, description: string) {
-  return { description, content: { "application/json": { schema } } };
-}
-
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { "application/json": { schema } }, required: true },
-});
 
 const tags = ["Teams"];
 const adminWrite = { scope: "teams:write", roles: ["admin"], write: true } as const;

@@ -18,6 +18,7 @@ import { createRouter } from "../../app.ts";
 import { randomToken, sha256Hex } from "../../auth/secrets.ts";
 import type { AppEnv } from "../../env.ts";
 import { problemContent } from "../../errors.ts";
+import { body, json } from "../../openapi.ts";
 import { requestOrigin } from "../../request-origin.ts";
 
 const Id = z.string().min(1).max(64);
@@ -154,14 +155,6 @@ const InvitationSchema = z
   .openapi("Invitation");
 
 const IdParams = z.object({ id: Id.openapi({ param: { name: "id", in: "path" } }) });
-
-function json<T extends z.ZodType>(schema: T, description: string) {
-  return { description, content: { "application/json": { schema } } };
-}
-
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { "application/json": { schema } }, required: true },
-});
 
 const tags = ["Users"];
 
