@@ -3,108 +3,26 @@
 // a route on a record kind this file does not know fails with a message saying what to add.
 import { beforeAll, describe, expect, it } from "vitest";
 import { grantsCover, SCOPES, type Scope } from "../../db/access.ts";
-import { auditValues } from "../../db/audit.ts";
 import { newId } from "../../db/ids.ts";
-import { outboxValues } from "../../db/outbox.ts";
-import { auditLog, outbox, type Role, users } from "../../db/schema/index.ts";
 import { type RouteEntry, routeTable } from "../../functions/access.ts";
 import { apiRoutes } from "../../functions/api/index.ts";
 import { createApp } from "../../functions/app.ts";
 import { ACCESS_COOKIE } from "../../functions/auth/cookies.ts";
 import { CSRF_HEADER } from "../../functions/auth/middleware.ts";
 import { apiKeyFor, createTeam, createUser, sessionFor, type TestUser } from "./factories.ts";
+import {
+  CALLERS,
+  type Caller,
+  type Person,
+  type RecordFixture,
+  ROLE_OF,
+  recordFixtures,
+  type World,
+} from "./record-fixtures/index.ts";
 import { useTestDatabase } from "./support.ts";
 
 const t = useTestDatabase();
 const app = createApp().route("/", apiRoutes);
-
-const CALLERS = [
-  "anonymous",
-  "repA",
-  "repB",
-  "managerA",
-  "admin",
-  "keyWithScope",
-  "keyWithoutScope",
-  "readOnly",
-] as const;
-type Caller = (typeof CALLERS)[number];
-type Person = "repA" | "repB" | "managerA" | "admin" | "readOnly";
-
-/** The role each caller acts with; both API keys belong to the admin. */
-const ROLE_OF: Record<Exclude<Caller, "anonymous">, Role> = {
-  repA: "rep",
-  repB: "rep",
-  managerA: "manager",
-  admin: "admin",
-  keyWithScope: "admin",
-  keyWithoutScope: "admin",
-  readOnly: "read_only",
-};
-
-/** The people and teams fixtures build on: rep A and the manager in team A (the manager leads it), rep B in B. */
-interface World {
-  people: Record<Person, TestUser>;
-  teamA: string;
-  teamB: string;
-}
-
-interface RecordFixture {
-  id: string;
-  /** The callers who may see the record; every caller the route allows when absent. */
-  visibleTo?: readonly Caller[];
-}
-
-let fixtureCount = 0;
-
-/**
- * How to make a record of each kind a route declares (`record`), fresh for every request so that a write by
- * one caller cannot change what the next one meets. CRM records with owners and teams say who sees them.
- */
-const recordFixtures: Record<string, (world: World) => Promise<RecordFixture>> = {
-  // An invited user (no password yet), so the invitation route has something to send.
-  user: async () => {
-    const id = newId();
-    const now = Date.now();
-    fixtureCount += 1;
-    await t.db.insert(users).values({
-      id,
-      email: `fixture-${fixtureCount}-${id.slice(-6)}@example.com`,
-      name: `Fixture ${fixtureCount}`,
-      role: "rep",
-      createdAt: now,
-      updatedAt: now,
-    });
-    return { id };
-  },
-  team: async () => {
-    fixtureCount += 1;
-    return { id: await createTeam(t.db, `Fixture team ${fixtureCount}`) };
-  },
-  // A key is seen by its owner and by admins: this one is the admin's, so reps and the read-only user may not.
-  api_key: async (world) => {
-    const key = await apiKeyFor(t.db, world.people.admin, ["contacts:read"]);
-    return { id: key.id, visibleTo: ["admin", "keyWithScope", "keyWithoutScope"] };
-  },
-  audit_entry: async (world) => {
-    const entry = auditValues(
-      { action: "settings.changed", actorUserId: world.people.admin.id },
-      { ip: null, userAgent: null, requestId: null },
-    );
-    await t.db.insert(auditLog).values(entry);
-    return { id: entry.id };
-  },
-  outbox_message: async () => {
-    const message = outboxValues({
-      recipient: "fixture@example.com",
-      subject: "Fixture",
-      body: "-",
-      template: "test",
-    });
-    await t.db.insert(outbox).values(message);
-    return { id: message.id };
-  },
-};
 
 let world: World;
 
@@ -121,7 +39,7 @@ beforeAll(async () => {
     { user: people.managerA, lead: true },
   ]);
   const teamB = await createTeam(t.db, "Matrix team B", [{ user: people.repB }]);
-  world = { people, teamA, teamB };
+  world = { db: t.db, people, teamA, teamB };
 });
 
 type Headers = Record<string, string>;
@@ -156,7 +74,7 @@ async function fixtureFor(route: RouteEntry): Promise<RecordFixture> {
   if (!make) {
     throw new Error(
       `${route.method} ${route.path} declares record "${kind}", which the access matrix cannot make: add a ` +
-        `"${kind}" entry to recordFixtures in test/worker/access-matrix.test.ts saying who may see it.`,
+        `"${kind}" entry to the fixtures in test/worker/record-fixtures/ saying who may see it.`,
     );
   }
   return make(world);

@@ -1,0 +1,8 @@
+// Every kind of record the access matrix can make, by the `record` kind routes declare.
+import { authFixtures } from "./auth.ts";
+import { crmFixtures } from "./crm.ts";
+import type { FixtureMaker } from "./types.ts";
+
+export * from "./types.ts";
+
+export const recordFixtures: Record<string, FixtureMaker> = { ...authFixtures, ...crmFixtures };
