@@ -5,6 +5,7 @@ import { and, desc, eq, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { ALL_ROLES, denyUnless, type Grant, SCOPES, type Scope } from "./access.ts";
 import { type CallerRef, callerIsAdmin, callerUserId } from "./caller.ts";
 import type { Database } from "./client.ts";
+import { rowsForPage } from "./paging.ts";
 import { apiKeys, type Role, users } from "./schema/index.ts";
 
 /** The caller as statements see it; the same shape as PrincipalRef in functions/access.ts. */
@@ -142,7 +143,7 @@ export function listApiKeysQuery(db: Database, me: CallerRef, filter: ApiKeyFilt
       ),
     )
     .orderBy(desc(apiKeys.id))
-    .limit(filter.limit + 1);
+    .limit(rowsForPage(filter.limit));
 }
 
 /** One key as the list shows it; put after a write in the same batch to answer with the row as written. */

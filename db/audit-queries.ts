@@ -4,6 +4,7 @@ import { and, desc, eq, getTableColumns, gte, is, lt, lte, SQL, sql } from "driz
 import { type AuditEntry, auditValues, type RequestOrigin } from "./audit.ts";
 import { type CallerRef, callerApiKeyId, callerUserId } from "./caller.ts";
 import type { Database } from "./client.ts";
+import { rowsForPage } from "./paging.ts";
 import { auditLog } from "./schema/index.ts";
 
 export interface CallerAuditOptions {
@@ -75,5 +76,5 @@ export function listAuditLogQuery(db: Database, filter: AuditLogFilter) {
       ),
     )
     .orderBy(desc(auditLog.id))
-    .limit(filter.limit + 1);
+    .limit(rowsForPage(filter.limit));
 }

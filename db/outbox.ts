@@ -3,6 +3,7 @@
 import { desc, lt } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import { newId } from "./ids.ts";
+import { rowsForPage } from "./paging.ts";
 import { outbox } from "./schema/index.ts";
 
 export interface OutboxMessage {
@@ -27,5 +28,5 @@ export function listOutboxQuery(db: Database, options: { before?: string; limit:
     .from(outbox)
     .where(options.before ? lt(outbox.id, options.before) : undefined)
     .orderBy(desc(outbox.id))
-    .limit(options.limit + 1);
+    .limit(rowsForPage(options.limit));
 }

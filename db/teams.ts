@@ -9,6 +9,7 @@ import type { CallerRef } from "./caller.ts";
 import type { Database } from "./client.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
 import { newId } from "./ids.ts";
+import { rowsForPage } from "./paging.ts";
 import { type Role, teamMembers, teams, users } from "./schema/index.ts";
 
 /** What a write needs besides its input: where the request came from (for the audit log) and the clock. */
@@ -66,21 +67,6 @@ export function conflictOnUnique(messages: Record<string, string>): (error: unkn
   };
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-/** Keyset pages over time-ordered ids: the query fetched one row more than the page to know if more follow. */
-export function keysetPage<R extends { id: string }, V>(
-  rows: R[],
-  limit: number,
-  view: (row: R) => V,
-): Page<V> {
-  const kept = rows.slice(0, limit);
-  return { items: kept.map(view), nextCursor: rows.length > limit ? (kept.at(-1)?.id ?? null) : null };
-}
-
 export function idList(ids: readonly string[]): SQL {
   return sql.join(
     ids.map((id) => sql`${id}`),
@@ -136,7 +122,7 @@ export function listTeamsQuery(db: Database, options: { cursor?: string | undefi
     .from(teams)
     .where(options.cursor ? gt(teams.id, options.cursor) : undefined)
     .orderBy(asc(teams.id))
-    .limit(options.limit + 1);
+    .limit(rowsForPage(options.limit));
 }
 
 export function readTeamQuery(db: Database, id: string) {

@@ -8,6 +8,7 @@ import type { Database } from "./client.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
 import { newId } from "./ids.ts";
 import { INVITE_TTL_MS } from "./one-time-tokens.ts";
+import { keysetPage, type Page, rowsForPage } from "./paging.ts";
 import {
   apiKeys,
   oneTimeTokens,
@@ -18,16 +19,7 @@ import {
   teams,
   users,
 } from "./schema/index.ts";
-import {
-  conflictOnUnique,
-  existsGuard,
-  idList,
-  insertWhere,
-  keysetPage,
-  type Page,
-  type WriteContext,
-  when,
-} from "./teams.ts";
+import { conflictOnUnique, existsGuard, idList, insertWhere, type WriteContext, when } from "./teams.ts";
 
 export interface UserView {
   id: string;
@@ -103,7 +95,7 @@ export function listUsersQuery(db: Database, filter: UserFilter) {
       ),
     )
     .orderBy(asc(users.id))
-    .limit(filter.limit + 1);
+    .limit(rowsForPage(filter.limit));
 }
 
 export function userPage(rows: UserRow[], limit: number): Page<UserView> {

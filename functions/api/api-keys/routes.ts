@@ -13,11 +13,12 @@ import {
 } from "../../../db/api-keys.ts";
 import { callerAuditStatement } from "../../../db/audit-queries.ts";
 import { newId } from "../../../db/ids.ts";
+import { keysetPage } from "../../../db/paging.ts";
 import { authorizedRead, authorizedWrite, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
 import { generateApiKey } from "../../auth/api-key-secret.ts";
 import { ApiError } from "../../errors.ts";
-import { body, json } from "../../openapi.ts";
+import { body, json, pageQuery } from "../../openapi.ts";
 import { requestOrigin } from "../../request-origin.ts";
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -78,8 +79,7 @@ const listKeysRoute = defineRoute({
   request: {
     query: z.object({
       userId: z.string().max(64).optional().openapi({ description: "Only this user's keys" }),
-      limit: z.coerce.number().int().min(1).max(200).default(50),
-      cursor: z.string().max(64).optional().openapi({ description: "nextCursor of the previous page" }),
+      ...pageQuery(),
     }),
   },
   responses: {
@@ -125,9 +125,7 @@ export const apiKeyRoutes = createRouter()
       c,
       (me) => [listApiKeysQuery(db, me, { userId, before: cursor, limit })] as const,
     );
-    const items = results[0].slice(0, limit).map(toApiKeyView);
-    const nextCursor = results[0].length > limit ? (items.at(-1)?.id ?? null) : null;
-    return c.json({ items, nextCursor }, 200);
+    return c.json(keysetPage(results[0], limit, toApiKeyView), 200);
   })
   .openapi(createKeyRoute, async (c) => {
     const body = c.req.valid("json");

@@ -2,9 +2,10 @@
 import { z } from "@hono/zod-openapi";
 import { AUDIT_ACTIONS } from "../../../db/audit.ts";
 import { listAuditLogQuery } from "../../../db/audit-queries.ts";
+import { keysetPage } from "../../../db/paging.ts";
 import { authorizedRead, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
-import { json } from "../../openapi.ts";
+import { json, pageQuery } from "../../openapi.ts";
 
 const AuditEntry = z
   .object({
@@ -49,8 +50,7 @@ const listAuditRoute = defineRoute({
         targetId: z.string().max(128).optional(),
         from: epochMs.optional().openapi({ description: "Epoch ms, inclusive" }),
         to: epochMs.optional().openapi({ description: "Epoch ms, inclusive" }),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().max(64).optional().openapi({ description: "nextCursor of the previous page" }),
+        ...pageQuery(),
       })
       .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
         message: "must not be before from",
@@ -69,11 +69,9 @@ export const auditLogRoutes = createRouter().openapi(listAuditRoute, async (c) =
     c,
     () => [listAuditLogQuery(db, { ...filter, before: cursor, limit })] as const,
   );
-  const rows = results[0];
-  const items = rows.slice(0, limit).map((row) => ({
+  const page = keysetPage(results[0], limit, (row) => ({
     ...row,
     changes: row.changes === null ? null : (JSON.parse(row.changes) as unknown),
   }));
-  const nextCursor = rows.length > limit ? (items.at(-1)?.id ?? null) : null;
-  return c.json({ items, nextCursor }, 200);
+  return c.json(page, 200);
 });

@@ -2,10 +2,11 @@
 // mail server. Production answers 404.
 import { z } from "@hono/zod-openapi";
 import { listOutboxQuery } from "../../../db/outbox.ts";
+import { keysetPage } from "../../../db/paging.ts";
 import { authorizedRead, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
 import { ApiError } from "../../errors.ts";
-import { json } from "../../openapi.ts";
+import { json, pageQuery } from "../../openapi.ts";
 
 const OutboxMessage = z
   .object({
@@ -33,10 +34,7 @@ const listOutboxRoute = defineRoute({
   access: { scope: "outbox:read", roles: ["admin"] },
   record: "outbox_message",
   request: {
-    query: z.object({
-      limit: z.coerce.number().int().min(1).max(200).default(50),
-      cursor: z.string().max(64).optional().openapi({ description: "nextCursor of the previous page" }),
-    }),
+    query: z.object(pageQuery()),
   },
   responses: {
     200: json(OutboxPage, "A page of messages"),
@@ -57,8 +55,6 @@ export const outboxRoutes = createRouter().openapi(listOutboxRoute, async (c) =>
     c,
     () => [listOutboxQuery(db, { before: cursor, limit })] as const,
   );
-  const rows = results[0];
-  const items = rows.slice(0, limit);
-  const nextCursor = rows.length > limit ? (items.at(-1)?.id ?? null) : null;
-  return c.json({ items, nextCursor }, 200);
+  const page = keysetPage(results[0], limit, (row) => row);
+  return c.json(page, 200);
 });

@@ -1,19 +1,13 @@
 // Teams: every role reads them (with members and leads); admins create, rename and staff them.
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import {
-  createTeam,
-  keysetPage,
-  listTeamsQuery,
-  renameTeam,
-  replaceMembers,
-  toTeamView,
-} from "../../../db/teams.ts";
+import { keysetPage } from "../../../db/paging.ts";
+import { createTeam, listTeamsQuery, renameTeam, replaceMembers, toTeamView } from "../../../db/teams.ts";
 import { authorizedRead, authorizedWrite, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
 import type { AppEnv } from "../../env.ts";
 import { problemContent } from "../../errors.ts";
-import { body, json } from "../../openapi.ts";
+import { body, json, pageQuery } from "../../openapi.ts";
 import { requestOrigin } from "../../request-origin.ts";
 
 const Id = z.string().min(1).max(64);
@@ -45,10 +39,7 @@ const TeamPageSchema = z
   })
   .openapi("TeamPage");
 
-const ListTeamsQuery = z.object({
-  cursor: Id.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(100),
-});
+const ListTeamsQuery = z.object(pageQuery({ cursor: Id, defaultLimit: 100 }));
 
 const IdParams = z.object({ id: Id.openapi({ param: { name: "id", in: "path" } }) });
 

@@ -18,7 +18,7 @@ import { createRouter } from "../../app.ts";
 import { randomToken, sha256Hex } from "../../auth/secrets.ts";
 import type { AppEnv } from "../../env.ts";
 import { problemContent } from "../../errors.ts";
-import { body, json } from "../../openapi.ts";
+import { body, json, pageQuery } from "../../openapi.ts";
 import { requestOrigin } from "../../request-origin.ts";
 
 const Id = z.string().min(1).max(64);
@@ -117,8 +117,7 @@ const ListUsersQuery = z.object({
     .transform((value) => (value === undefined ? undefined : value === "true")),
   teamId: Id.optional(),
   q: z.string().trim().min(1).max(100).optional().openapi({ description: "Part of the name or email." }),
-  cursor: Id.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  ...pageQuery({ cursor: Id }),
 });
 
 const InviteBody = z
