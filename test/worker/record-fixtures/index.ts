@@ -1,8 +1,15 @@
 // Every kind of record the access matrix can make, by the `record` kind routes declare.
 import { authFixtures } from "./auth.ts";
-import { crmFixtures } from "./crm.ts";
+import { contactsFixtures } from "./contacts.ts";
+import { dealsFixtures } from "./deals.ts";
+import { timelineFixtures } from "./timeline.ts";
 import type { FixtureMaker } from "./types.ts";
 
 export * from "./types.ts";
 
-export const recordFixtures: Record<string, FixtureMaker> = { ...authFixtures, ...crmFixtures };
+export const recordFixtures: Record<string, FixtureMaker> = {
+  ...authFixtures,
+  ...contactsFixtures,
+  ...dealsFixtures,
+  ...timelineFixtures,
+};
