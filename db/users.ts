@@ -19,7 +19,7 @@ import {
   teams,
   users,
 } from "./schema/index.ts";
-import { conflictOnUnique, existsGuard, idList, insertWhere, type WriteContext, when } from "./teams.ts";
+import { conflictOnUnique, existsGuard, idList, insertWhere, type WriteContext, when } from "./statements.ts";
 
 export interface UserView {
   id: string;
