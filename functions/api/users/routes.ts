@@ -3,16 +3,8 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ROLES } from "../../../db/schema/index.ts";
-import {
-  type Invitation,
-  inviteUser,
-  listUsersQuery,
-  readUserQuery,
-  resendInvitation,
-  toUser,
-  updateUser,
-  userPage,
-} from "../../../db/users.ts";
+import { type Invitation, inviteUser, resendInvitation, updateUser } from "../../../db/user-writes.ts";
+import { listUsersQuery, readUserQuery, toUser, userPage } from "../../../db/users.ts";
 import { authorizedRead, authorizedWrite, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
 import { randomToken, sha256Hex } from "../../auth/secrets.ts";
