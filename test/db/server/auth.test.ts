@@ -1,26 +1,12 @@
 // A local server started with a token refuses requests without it or with a wrong one, and accepts the
 // right one; /health stays open for readiness checks.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createClient, LibsqlError } from "@libsql/client/web";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type LibsqlServer, startLibsqlServer } from "../../../db/server/index.ts";
+import { describe, expect, test } from "vitest";
+import { useLibsqlServer } from "./support.ts";
 
 const TOKEN = "s3cret-local-token";
 
-let server: LibsqlServer;
-let dataDir: string;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "libsql-server-auth-"));
-  server = await startLibsqlServer({ dataDir, port: 0, authToken: TOKEN });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+const server = useLibsqlServer("auth", { authToken: TOKEN });
 
 async function attempt(authToken: string | undefined): Promise<unknown> {
   const client = createClient({ url: server.namespaceUrl("guarded"), ...(authToken ? { authToken } : {}) });

@@ -1,34 +1,14 @@
 // Concurrent writers through the local server, via interactive transactions and via batches, neither lose
 // updates nor deadlock: the final counts are exact and every request completes.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Client, createClient } from "@libsql/client/web";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { type LibsqlServer, startLibsqlServer } from "../../../db/server/index.ts";
+import type { Client } from "@libsql/client/web";
+import { describe, expect, test } from "vitest";
+import { useClients, useLibsqlServer } from "./support.ts";
 
-let server: LibsqlServer;
-let dataDir: string;
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "libsql-server-concurrency-"));
-  server = await startLibsqlServer({ dataDir, port: 0 });
-});
-
-afterEach(() => {
-  for (const client of clients.splice(0)) client.close();
-});
-
-afterAll(async () => {
-  await server?.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+const server = useLibsqlServer("concurrency");
+const open = useClients();
 
 function connect(namespace: string): Client {
-  const client = createClient({ url: server.namespaceUrl(namespace) });
-  clients.push(client);
-  return client;
+  return open(server.namespaceUrl(namespace));
 }
 
 async function count(db: Client, sql: string): Promise<unknown> {

@@ -1,19 +1,13 @@
 // Failing statements surface through @libsql/client as LibsqlError carrying the SQLite error code, and the
 // connection-level foreign_keys setting behaves per stream, as on sqld.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type Client, createClient, LibsqlError } from "@libsql/client/web";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type LibsqlServer, startLibsqlServer } from "../../../db/server/index.ts";
+import { useLibsqlServer } from "./support.ts";
 
-let server: LibsqlServer;
-let dataDir: string;
+const server = useLibsqlServer("errors");
 let db: Client;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "libsql-server-errors-"));
-  server = await startLibsqlServer({ dataDir, port: 0 });
   db = createClient({ url: server.namespaceUrl("errors") });
   await db.executeMultiple(`
     CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -29,8 +23,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   db?.close();
-  await server?.close();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 async function failure(sql: string): Promise<LibsqlError> {

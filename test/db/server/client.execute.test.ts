@@ -1,31 +1,14 @@
 // The local libSQL server answers @libsql/client/web statements like Turso: rows, affected row counts, last
 // insert rowids, RETURNING, arguments, and the round-trip counters tests rely on.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Client, createClient } from "@libsql/client/web";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { type LibsqlServer, startLibsqlServer } from "../../../db/server/index.ts";
+import type { Client } from "@libsql/client/web";
+import { describe, expect, test } from "vitest";
+import { useClients, useLibsqlServer } from "./support.ts";
 
-let server: LibsqlServer;
-let dataDir: string;
-let client: Client;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "libsql-server-execute-"));
-  server = await startLibsqlServer({ dataDir, port: 0 });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-afterEach(() => client?.close());
+const server = useLibsqlServer("execute");
+const open = useClients({ intMode: "bigint" });
 
 function connect(namespace: string): Client {
-  client = createClient({ url: server.namespaceUrl(namespace), intMode: "bigint" });
-  return client;
+  return open(server.namespaceUrl(namespace));
 }
 
 describe("execute", () => {

@@ -1,37 +1,17 @@
 // Batches through the local server are atomic, interactive transactions commit and roll back, and an
 // abandoned transaction expires without blocking the writers behind it.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Client, createClient, LibsqlError } from "@libsql/client/web";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { type LibsqlServer, startLibsqlServer } from "../../../db/server/index.ts";
+import { type Client, LibsqlError } from "@libsql/client/web";
+import { describe, expect, test } from "vitest";
+import { useClients, useLibsqlServer } from "./support.ts";
 
 const IDLE_MS = 300;
 
-let server: LibsqlServer;
-let dataDir: string;
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "libsql-server-tx-"));
-  server = await startLibsqlServer({ dataDir, port: 0, streamIdleMs: IDLE_MS });
-});
-
-afterEach(() => {
-  for (const client of clients.splice(0)) client.close();
-});
-
-afterAll(async () => {
-  await server?.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+const server = useLibsqlServer("tx", { streamIdleMs: IDLE_MS });
+const open = useClients();
 
 function connect(namespace: string): Client {
-  const client = createClient({ url: server.namespaceUrl(namespace) });
-  clients.push(client);
-  return client;
+  return open(server.namespaceUrl(namespace));
 }
 
 async function count(db: Client, sql: string): Promise<unknown> {
@@ -128,11 +108,9 @@ describe("interactive transactions", () => {
     const tx = await db.transaction("write");
     await tx.execute("INSERT INTO t VALUES ('from the transaction')");
 
-    const impatient = createClient({
-      url: server.namespaceUrl("tx-abandoned-request"),
+    const impatient = open(server.namespaceUrl("tx-abandoned-request"), {
       fetch: (request: Request) => fetch(request, { signal: AbortSignal.timeout(50) }),
     });
-    clients.push(impatient);
     await expect(impatient.execute("INSERT INTO t VALUES ('gave up')")).rejects.toThrow();
     await tx.commit();
     expect((await db.execute("SELECT v FROM t")).rows.map((r) => r.v)).toEqual(["from the transaction"]);

@@ -1,27 +1,19 @@
 // Values survive the round trip through the local server exactly: 64-bit integers, REAL versus INTEGER,
 // unicode text, blobs and NULLs.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type Client, createClient } from "@libsql/client/web";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type LibsqlServer, startLibsqlServer } from "../../../db/server/index.ts";
+import { useLibsqlServer } from "./support.ts";
 
-let server: LibsqlServer;
-let dataDir: string;
+const server = useLibsqlServer("values");
 let db: Client;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "libsql-server-values-"));
-  server = await startLibsqlServer({ dataDir, port: 0 });
   db = createClient({ url: server.namespaceUrl("values"), intMode: "bigint" });
   await db.execute("CREATE TABLE v (id INTEGER PRIMARY KEY, x)");
 });
 
 afterAll(async () => {
   db?.close();
-  await server?.close();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 async function roundTrip(value: unknown): Promise<{ back: unknown; type: unknown }> {

@@ -1,14 +1,11 @@
 // drizzle-orm over @libsql/client/web against the local server, as the Worker uses it: typed inserts,
 // selects and updates, db.batch in one round trip, and transactions.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type Client, createClient } from "@libsql/client/web";
 import { count, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/libsql/web";
 import { blob, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type LibsqlServer, startLibsqlServer } from "../../../db/server/index.ts";
+import { useLibsqlServer } from "./support.ts";
 
 const contacts = sqliteTable("contacts", {
   id: text().primaryKey(),
@@ -30,14 +27,11 @@ const notes = sqliteTable("notes", {
 });
 
 const NAMESPACE = "drizzle";
-let server: LibsqlServer;
-let dataDir: string;
+const server = useLibsqlServer("drizzle");
 let client: Client;
 let db: ReturnType<typeof drizzle<{ contacts: typeof contacts; notes: typeof notes }>>;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "libsql-server-drizzle-"));
-  server = await startLibsqlServer({ dataDir, port: 0 });
   client = createClient({ url: server.namespaceUrl(NAMESPACE) });
   db = drizzle(client, { schema: { contacts, notes }, casing: "snake_case" });
   await client.executeMultiple(`
@@ -53,8 +47,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.close();
-  await server?.close();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 describe("drizzle over the local server", () => {

@@ -1,36 +1,13 @@
 // Namespaces of the local server are separate databases, a template namespace seeds new ones, and the
 // per-namespace counters count round trips.
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Client, createClient } from "@libsql/client/web";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { type LibsqlServer, startLibsqlServer } from "../../../db/server/index.ts";
+import type { Client } from "@libsql/client/web";
+import { describe, expect, test } from "vitest";
+import { useClients, useLibsqlServer } from "./support.ts";
 
-let server: LibsqlServer;
-let dataDir: string;
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "libsql-server-namespaces-"));
-  server = await startLibsqlServer({ dataDir, port: 0 });
-});
-
-afterEach(() => {
-  for (const client of clients.splice(0)) client.close();
-});
-
-afterAll(async () => {
-  await server?.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-function connect(url: string): Client {
-  const client = createClient({ url });
-  clients.push(client);
-  return client;
-}
+const server = useLibsqlServer("namespaces");
+const connect = useClients();
 
 async function values(db: Client, sql: string): Promise<unknown[]> {
   return (await db.execute(sql)).rows.map((r) => r[0]);
@@ -46,8 +23,8 @@ describe("namespaces", () => {
 
     expect(await values(a, "SELECT value FROM settings WHERE key = 'theme'")).toEqual(["dark"]);
     expect(await values(b, "SELECT value FROM settings WHERE key = 'theme'")).toEqual(["light"]);
-    expect(existsSync(join(dataDir, "tenant-a.db"))).toBe(true);
-    expect(existsSync(join(dataDir, "tenant_b.db"))).toBe(true);
+    expect(existsSync(join(server.dataDir, "tenant-a.db"))).toBe(true);
+    expect(existsSync(join(server.dataDir, "tenant_b.db"))).toBe(true);
   });
 
   test("the server URL without a path is the default namespace", async () => {
@@ -131,6 +108,6 @@ describe("stats", () => {
     expect(await response.json()).toEqual({ namespace: "counted-http", pipelines: 1, statements: 1 });
     const unknown = await fetch(`${server.url}/_admin/namespaces/never-used/stats`);
     expect(await unknown.json()).toEqual({ namespace: "never-used", pipelines: 0, statements: 0 });
-    expect(existsSync(join(dataDir, "never-used.db"))).toBe(false);
+    expect(existsSync(join(server.dataDir, "never-used.db"))).toBe(false);
   });
 });

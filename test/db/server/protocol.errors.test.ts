@@ -1,27 +1,16 @@
 // Malformed Hrana requests get a 4xx with a JSON error body, never a 500 or a crash, and execute nothing;
 // a refused request on an open stream releases what that stream held.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createClient } from "@libsql/client/web";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type LibsqlServer, startLibsqlServer } from "../../../db/server/index.ts";
+import { beforeAll, describe, expect, test } from "vitest";
+import { useLibsqlServer } from "./support.ts";
 
-let server: LibsqlServer;
-let dataDir: string;
+const server = useLibsqlServer("protocol-errors");
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "libsql-server-protocol-errors-"));
-  server = await startLibsqlServer({ dataDir, port: 0 });
   await post("/ns/errors/v2/pipeline", {
     baton: null,
     requests: [{ type: "execute", stmt: { sql: "CREATE TABLE t (v TEXT)" } }, { type: "close" }],
   });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 async function post(

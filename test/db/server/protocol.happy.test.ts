@@ -1,58 +1,9 @@
 // Hrana over HTTP spoken raw: version probes, batons, batch conditions, arguments, want_rows and the
 // values on the wire.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type LibsqlServer, startLibsqlServer } from "../../../db/server/index.ts";
+import { describe, expect, test } from "vitest";
+import { execute, failed, ok, text, useHranaServer } from "./support.ts";
 
-interface PipelineResponse {
-  baton: string | null;
-  base_url: string | null;
-  results: unknown[];
-}
-
-let server: LibsqlServer;
-let dataDir: string;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "libsql-server-protocol-"));
-  server = await startLibsqlServer({ dataDir, port: 0 });
-  await pipeline("setup", [
-    {
-      type: "sequence",
-      sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE); INSERT INTO t (name) VALUES ('a'), ('b');",
-    },
-  ]);
-});
-
-afterAll(async () => {
-  await server?.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-async function pipeline(
-  namespace: string,
-  requests: unknown[],
-  baton: string | null = null,
-  version = "v2",
-): Promise<PipelineResponse> {
-  const response = await fetch(`${server.namespaceUrl(namespace)}${version}/pipeline`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ baton, requests }),
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as PipelineResponse;
-}
-
-const execute = (sql: string, stmt: Record<string, unknown> = {}) => ({
-  type: "execute",
-  stmt: { sql, ...stmt },
-});
-const text = (value: string) => ({ type: "text", value });
-const ok = (response: unknown) => ({ type: "ok", response });
-const failed = (code: string) => ({ type: "error", error: { message: expect.any(String), code } });
+const { server, pipeline } = useHranaServer("protocol");
 
 describe("raw Hrana protocol", () => {
   test("version probes: v2 and v3 JSON are supported", async () => {
