@@ -1,4 +1,8 @@
-// Helpers for the auth tests: log in through the Worker and carry its cookies as a browser would.
+// Helpers for the auth tests: log in through the Worker and carry its cookies as a browser would; pin the
+// clock for TOTP codes; post to an app built for the test.
+import { Secret, TOTP } from "otpauth";
+import { afterEach, beforeEach, vi } from "vitest";
+import type { Env } from "../../../functions/env.ts";
 import type { TestDatabase } from "../support.ts";
 
 export interface Jar {
@@ -48,4 +52,59 @@ export async function loginWithJar(t: TestDatabase, email: string, password: str
   const response = await postJson(t, "/api/v1/auth/login", { email, password }, { "CF-Connecting-IP": ip });
   keepCookies(jar, response);
   return { jar, response };
+}
+
+/** The TOTP step, in milliseconds. */
+export const TOTP_PERIOD = 30_000;
+
+export interface PinnedTotpClock {
+  /** The pinned time, epoch ms: 10 s into a step, so a test's requests all fall in the step of its codes. */
+  readonly now: number;
+  /** The code an authenticator app shows `steps` steps from the pinned time. */
+  codeAt(secret: string, steps?: number): string;
+}
+
+/** Pins Date before each test of the file (and restores it after), at a fresh step's 10th second. */
+export function usePinnedTotpClock(): PinnedTotpClock {
+  let clock = 0;
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    clock = (Math.floor(Date.now() / TOTP_PERIOD) + 1) * TOTP_PERIOD + 10_000;
+    vi.setSystemTime(clock);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  return {
+    get now() {
+      return clock;
+    },
+    codeAt(secret, steps = 0) {
+      return TOTP.generate({
+        secret: Secret.fromBase32(secret),
+        algorithm: "SHA1",
+        digits: 6,
+        period: 30,
+        timestamp: clock + steps * TOTP_PERIOD,
+      });
+    },
+  };
+}
+
+interface TestApp {
+  request(path: string, init: RequestInit, env: Env): Response | Promise<Response>;
+}
+
+/** POSTs to `app` on the test file's database, with a JSON body when one is given. */
+export function poster(app: TestApp, t: TestDatabase) {
+  return (path: string, headers: Record<string, string>, body?: unknown) =>
+    app.request(
+      path,
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      },
+      t.env,
+    );
 }

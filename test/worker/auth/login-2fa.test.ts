@@ -1,8 +1,7 @@
 // Logging in with the second factor (codes, replays, races, recovery codes, lockout), and the organisation's
 // requirement that everyone enrols. Codes are computed from the secret at a pinned clock.
 import { and, eq, sql } from "drizzle-orm";
-import { Secret, TOTP } from "otpauth";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { auditLog, recoveryCodes, sessions, settings } from "../../../db/schema/index.ts";
 import { THROTTLE_POLICY } from "../../../db/throttle.ts";
 import { authorizedRead, authorizedWrite, defineRoute } from "../../../functions/access.ts";
@@ -12,9 +11,9 @@ import { createApp, createRouter } from "../../../functions/app.ts";
 import { hashRecoveryCode } from "../../../functions/auth/totp.ts";
 import { apiKeyFor, createUser, sessionFor, type TestUser } from "../factories.ts";
 import { useTestDatabase } from "../support.ts";
+import { poster, usePinnedTotpClock } from "./helpers.ts";
 
 const t = useTestDatabase();
-const PERIOD = 30_000;
 const REQUIRED =
   "Your organisation requires two-factor authentication: enrol at POST /api/v1/auth/totp/enrol";
 
@@ -46,46 +45,15 @@ const probeRoutes = createRouter()
   );
 const app = createApp().route("/", authRoutes).route("/", twoFactorRoutes).route("/", probeRoutes);
 
-let clock = 0;
+const clock = usePinnedTotpClock();
+const { codeAt } = clock;
+const post = poster(app, t);
 let ipCounter = 0;
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  // 10 s into a step: a test's requests all fall in the step it computed its codes for.
-  clock = (Math.floor(Date.now() / PERIOD) + 1) * PERIOD + 10_000;
-  vi.setSystemTime(clock);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-function codeAt(secret: string, steps = 0): string {
-  const timestamp = clock + steps * PERIOD;
-  return TOTP.generate({
-    secret: Secret.fromBase32(secret),
-    algorithm: "SHA1",
-    digits: 6,
-    period: 30,
-    timestamp,
-  });
-}
 
 /** An address of this file's own, so neither the rate limiter nor the IP counter mixes tests. */
 function freshIp(): string {
   ipCounter += 1;
   return `198.18.1.${ipCounter}`;
-}
-
-function post(path: string, headers: Record<string, string>, body?: unknown) {
-  return app.request(
-    path,
-    {
-      method: "POST",
-      headers: { "Content-Type": "application/json", ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    },
-    t.env,
-  );
 }
 
 function login(user: TestUser, extra: { totpCode?: string; recoveryCode?: string }, ip = freshIp()) {
@@ -167,7 +135,7 @@ describe("logging in with 2FA on", () => {
       .select()
       .from(recoveryCodes)
       .where(eq(recoveryCodes.codeHash, await hashRecoveryCode(code)));
-    expect(spent?.usedAt).toBe(clock);
+    expect(spent?.usedAt).toBe(clock.now);
     const used = await t.db
       .select()
       .from(auditLog)

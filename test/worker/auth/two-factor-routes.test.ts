@@ -1,8 +1,7 @@
 // The 2FA routes: enrol, confirm, disable, renew recovery codes; codes are computed from the secret at a pinned
 // clock, so no test straddles a 30-second step.
 import { and, eq } from "drizzle-orm";
-import { Secret, TOTP } from "otpauth";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { auditLog, loginThrottle, recoveryCodes, settings, users } from "../../../db/schema/index.ts";
 import { THROTTLE_POLICY } from "../../../db/throttle.ts";
 import { twoFactorStateQuery } from "../../../db/two-factor.ts";
@@ -12,46 +11,14 @@ import { createApp } from "../../../functions/app.ts";
 import { hashRecoveryCode } from "../../../functions/auth/totp.ts";
 import { apiKeyFor, createUser, sessionFor, type TestUser } from "../factories.ts";
 import { useTestDatabase } from "../support.ts";
+import { poster, TOTP_PERIOD, usePinnedTotpClock } from "./helpers.ts";
 
 const t = useTestDatabase();
 const app = createApp().route("/", authRoutes).route("/", twoFactorRoutes);
-const PERIOD = 30_000;
-let clock = 0;
+const clock = usePinnedTotpClock();
+const { codeAt } = clock;
+const post = poster(app, t);
 let ipCounter = 0;
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  // 10 s into a step: a test's requests all fall in the step it computed its codes for.
-  clock = (Math.floor(Date.now() / PERIOD) + 1) * PERIOD + 10_000;
-  vi.setSystemTime(clock);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-/** The code an authenticator app shows `steps` steps from the pinned clock. */
-function codeAt(secret: string, steps = 0): string {
-  const timestamp = clock + steps * PERIOD;
-  return TOTP.generate({
-    secret: Secret.fromBase32(secret),
-    algorithm: "SHA1",
-    digits: 6,
-    period: 30,
-    timestamp,
-  });
-}
-
-function post(path: string, headers: Record<string, string>, body?: unknown) {
-  return app.request(
-    path,
-    {
-      method: "POST",
-      headers: { "Content-Type": "application/json", ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    },
-    t.env,
-  );
-}
 
 async function json<T>(response: Response): Promise<T> {
   return (await response.json()) as T;
@@ -167,8 +134,8 @@ describe("POST /api/v1/auth/totp/confirm", () => {
     expect(new Set(codes).size).toBe(10);
     expect(await userRow(user.id)).toMatchObject({
       totpSecret: secret,
-      totpEnabledAt: clock,
-      totpLastStep: Math.floor(clock / PERIOD),
+      totpEnabledAt: clock.now,
+      totpLastStep: Math.floor(clock.now / TOTP_PERIOD),
     });
     expect(await auditOf("auth.totp.enabled", user.id)).toHaveLength(1);
     const me = await app.request("/api/v1/auth/me", { headers }, t.env);
@@ -243,7 +210,7 @@ describe("POST /api/v1/auth/totp/recovery-codes", () => {
     expect(stored).toEqual((await Promise.all(renewed.map(hashRecoveryCode))).sort());
     for (const hash of await Promise.all(old.map(hashRecoveryCode))) expect(stored).not.toContain(hash);
     expect(await auditOf("auth.recovery_codes.regenerated", user.id)).toHaveLength(1);
-    expect((await userRow(user.id)).totpLastStep).toBe(Math.floor(clock / PERIOD));
+    expect((await userRow(user.id)).totpLastStep).toBe(Math.floor(clock.now / TOTP_PERIOD));
 
     // The code is spent: the same one again is refused, and changes nothing.
     const replay = await post("/api/v1/auth/totp/recovery-codes", headers, { code: codeAt(secret) });
@@ -387,6 +354,6 @@ describe("guessing codes from a session", () => {
       { email: user.email, password: user.password, totpCode: codeAt(secret) },
     );
     expect(login.status).toBe(429);
-    expect((await userRow(user.id)).totpLastStep).toBe(Math.floor(clock / PERIOD) - 1);
+    expect((await userRow(user.id)).totpLastStep).toBe(Math.floor(clock.now / TOTP_PERIOD) - 1);
   });
 });
