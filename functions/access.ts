@@ -146,6 +146,7 @@ export async function authorizedRead<T extends readonly Item[]>(
   const principal = toPrincipal((rows as Parameters<typeof toPrincipal>[0][])[0]);
   const decision = decide(principal, access);
   if (decision !== "ok" || !principal) throw refuse(c, decision === "ok" ? "unauthenticated" : decision);
+  c.set("authorized", true);
   return { principal, results: results.slice(0, queries.length) as unknown as BatchResponse<T> };
 }
 
@@ -170,6 +171,7 @@ export async function authorizedWrite<T extends readonly Item[]>(
     ] as unknown as [Item, ...Item[]]);
     const principal = toPrincipal((rows as Parameters<typeof toPrincipal>[0][])[0]);
     if (!principal) throw refuse(c, "unauthenticated");
+    c.set("authorized", true);
     return { principal, results: results.slice(0, statements.length) as unknown as BatchResponse<T> };
   } catch (error) {
     const verdict = guardVerdict(error);

@@ -5,15 +5,14 @@ import { authorizedRead } from "./access.ts";
 import { authenticate } from "./auth/middleware.ts";
 import type { AppEnv } from "./env.ts";
 import { ApiError, type FieldError, problemResponse, toApiError } from "./errors.ts";
+import { idempotency } from "./middleware/idempotency.ts";
 import { rejectNul } from "./middleware/reject-nul.ts";
 import { services } from "./middleware/services.ts";
 
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
-    defaultHook: async (result, c) => {
+    defaultHook: (result) => {
       if (result.success) return;
-      // A caller who may not use the route hears 401/403, not what is wrong with the body they sent.
-      if (c.get("access")) await authorizedRead(c, () => [] as const);
       const errors: FieldError[] = result.error.issues.map((issue) => ({
         path: issue.path.join("."),
         message: issue.message,
@@ -32,11 +31,21 @@ export function createApp(): Router {
   app.use(rejectNul);
   app.use(services);
   app.use(authenticate);
+  app.use(idempotency);
   app.notFound((c) =>
     problemResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)),
   );
-  app.onError((error, c) => {
-    const apiError = toApiError(error);
+  app.onError(async (error, c) => {
+    let apiError = toApiError(error);
+    // A caller who may not use the route hears 401/403, not what is wrong with what they sent: input refused
+    // before the caller was checked (by the schema or by the handler) is checked against access first.
+    if (apiError.code === "validation_failed" && c.get("access") && !c.get("authorized")) {
+      try {
+        await authorizedRead(c, () => [] as const);
+      } catch (refusal) {
+        apiError = toApiError(refusal);
+      }
+    }
     if (apiError.code === "internal" || apiError.code === "unavailable") {
       console.error(
         JSON.stringify({

@@ -50,6 +50,8 @@ export interface AppEnv {
     viaCookie: boolean;
     /** What the matched route requires, set by its access middleware. */
     access: Access | null;
+    /** The caller passed the route's access check in this request's round trip. */
+    authorized: boolean;
   };
 }
 

@@ -1,12 +1,14 @@
 // The Worker entry: HTTP through the Hono app, queue batches to their consumers, cron events to their jobs.
 import { handleScheduled } from "../queues/cron/index.ts";
 import { handleQueue } from "../queues/index.ts";
+import { docsRoutes } from "./api/docs/routes.ts";
 import { apiRoutes } from "./api/index.ts";
 import { createApp } from "./app.ts";
 import type { Env } from "./env.ts";
 import { healthRoutes } from "./health/routes.ts";
 
 export const app = createApp().route("/", healthRoutes).route("/", apiRoutes);
+app.route("/", docsRoutes(app));
 
 app.openAPIRegistry.registerComponent("securitySchemes", "session", {
   type: "apiKey",

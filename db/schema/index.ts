@@ -1,3 +1,4 @@
 // The whole database schema, one file per area.
 export * from "./auth.ts";
+export * from "./crm.ts";
 export * from "./system.ts";

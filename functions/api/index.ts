@@ -1,12 +1,18 @@
 // The REST API under /api/v1: every resource router, mounted at the root (routes carry their full paths, so
 // the route table and the OpenAPI document show the paths callers use).
 import { createRouter } from "../app.ts";
+import { activityRoutes } from "./activities/routes.ts";
 import { apiKeyRoutes } from "./api-keys/routes.ts";
 import { auditLogRoutes } from "./audit-log/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { twoFactorRoutes } from "./auth/two-factor-routes.ts";
+import { contact360Routes } from "./contact-360/routes.ts";
+import { contactRoutes } from "./contacts/routes.ts";
+import { dealRoutes } from "./deals/routes.ts";
 import { outboxRoutes } from "./outbox/routes.ts";
+import { pipelineRoutes } from "./pipelines/routes.ts";
 import { settingsRoutes } from "./settings/routes.ts";
+import { taskRoutes } from "./tasks/routes.ts";
 import { teamRoutes } from "./teams/routes.ts";
 import { userRoutes } from "./users/routes.ts";
 
@@ -18,4 +24,10 @@ export const apiRoutes = createRouter()
   .route("/", settingsRoutes)
   .route("/", outboxRoutes)
   .route("/", userRoutes)
-  .route("/", teamRoutes);
+  .route("/", teamRoutes)
+  .route("/", contactRoutes)
+  .route("/", contact360Routes)
+  .route("/", pipelineRoutes)
+  .route("/", dealRoutes)
+  .route("/", activityRoutes)
+  .route("/", taskRoutes);

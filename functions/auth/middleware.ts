@@ -18,6 +18,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   c.set("authProblem", null);
   c.set("viaCookie", false);
   c.set("access", null);
+  c.set("authorized", false);
 
   const header = c.req.header("Authorization");
   const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];

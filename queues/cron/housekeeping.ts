@@ -1,4 +1,5 @@
-// Daily housekeeping: prunes the cron run log and spent login-throttle counters so they stay small.
+// Daily housekeeping: prunes the cron run log, spent login-throttle counters and old idempotency keys.
+import { KEEP_IDEMPOTENCY_KEYS_MS, pruneIdempotencyKeys } from "../../db/idempotency.ts";
 import { pruneJobRuns } from "../../db/job-runs.ts";
 import { pruneLoginThrottle } from "../../db/throttle.ts";
 import type { CronJob } from "./job.ts";
@@ -11,6 +12,7 @@ export const housekeeping: CronJob = {
   async run({ db }, scheduledAt) {
     const runs = await pruneJobRuns(db, scheduledAt - KEEP_RUNS_FOR_MS);
     const counters = await pruneLoginThrottle(db, scheduledAt);
-    return `pruned ${runs} job runs, ${counters} login counters`;
+    const keys = await pruneIdempotencyKeys(db, scheduledAt - KEEP_IDEMPOTENCY_KEYS_MS);
+    return `pruned ${runs} job runs, ${counters} login counters, ${keys} idempotency keys`;
   },
 };

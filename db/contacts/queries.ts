@@ -1,0 +1,153 @@
+// Reading contacts: one contact as the API shows it, and the filtered, sorted, keyset-paged list, always
+// scoped by who may see which record (db/caller.ts).
+import { and, eq, gte, isNull, lte, type SQL, sql } from "drizzle-orm";
+import { type CallerRef, canSeeRecord } from "../caller.ts";
+import type { Database } from "../client.ts";
+import { contacts } from "../schema/index.ts";
+import { afterCursor, customEquals, matchesSearch, orderBy, type Sort } from "./list.ts";
+
+const tagsJson = sql<string>`(select coalesce(json_group_array(tag), '[]') from (select tag from contact_tags where contact_id = ${contacts.id} order by tag))`;
+
+function select(db: Database) {
+  return db.select({ contact: contacts, tags: tagsJson }).from(contacts);
+}
+
+export type ContactRow = { contact: typeof contacts.$inferSelect; tags: string };
+
+export interface Utm {
+  source?: string | undefined;
+  medium?: string | undefined;
+  campaign?: string | undefined;
+  term?: string | undefined;
+  content?: string | undefined;
+  at?: number | undefined;
+}
+
+export interface ContactView {
+  id: string;
+  name: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  emails: string[];
+  phone: string | null;
+  phones: string[];
+  companyId: string | null;
+  jobTitle: string | null;
+  address: string | null;
+  lifecycleStage: string;
+  leadStatus: string | null;
+  source: string | null;
+  firstTouch: Utm | null;
+  latestTouch: Utm | null;
+  consent: { email: "granted" | "withdrawn" | null; at: number | null; source: string | null };
+  scores: { fit: number | null; engagement: number | null; grade: string | null };
+  ownerId: string | null;
+  teamId: string | null;
+  tags: string[];
+  custom: Record<string, unknown>;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+}
+
+export function toContactView({ contact: c, tags }: ContactRow): ContactView {
+  return {
+    id: c.id,
+    name: c.name,
+    firstName: c.firstName,
+    lastName: c.lastName,
+    email: c.email,
+    emails: JSON.parse(c.emails) as string[],
+    phone: c.phone,
+    phones: JSON.parse(c.phones) as string[],
+    companyId: c.companyId,
+    jobTitle: c.jobTitle,
+    address: c.address,
+    lifecycleStage: c.lifecycleStage,
+    leadStatus: c.leadStatus,
+    source: c.source,
+    firstTouch: c.firstTouch ? (JSON.parse(c.firstTouch) as Utm) : null,
+    latestTouch: c.latestTouch ? (JSON.parse(c.latestTouch) as Utm) : null,
+    consent: { email: c.emailConsent, at: c.consentAt, source: c.consentSource },
+    scores: { fit: c.fitScore, engagement: c.engagementScore, grade: c.grade },
+    ownerId: c.ownerId,
+    teamId: c.teamId,
+    tags: JSON.parse(tags) as string[],
+    custom: JSON.parse(c.custom) as Record<string, unknown>,
+    version: c.version,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    deletedAt: c.deletedAt,
+  };
+}
+
+/** A live contact the caller may see (0 or 1 row). */
+export function contactQuery(db: Database, me: CallerRef, id: string) {
+  return select(db).where(
+    and(eq(contacts.id, id), isNull(contacts.deletedAt), canSeeRecord(me, contacts.ownerId, contacts.teamId)),
+  );
+}
+
+/** A contact by id whatever its state, for reading back what a write in the same batch just did. */
+export function contactByIdQuery(db: Database, id: string) {
+  return select(db).where(eq(contacts.id, id));
+}
+
+export interface ContactFilter {
+  ownerId?: string | undefined;
+  teamId?: string | undefined;
+  lifecycleStage?: string | undefined;
+  leadStatus?: string | undefined;
+  tag?: string | undefined;
+  companyId?: string | undefined;
+  email?: string | undefined;
+  createdFrom?: number | undefined;
+  createdTo?: number | undefined;
+  updatedFrom?: number | undefined;
+  updatedTo?: number | undefined;
+  custom?: Record<string, string>;
+  q?: string | undefined;
+  sort: Sort;
+  cursor?: [string | number, string] | undefined;
+  limit: number;
+}
+
+const SORT_COLUMNS = {
+  id: contacts.id,
+  name: contacts.name,
+  createdAt: contacts.createdAt,
+  updatedAt: contacts.updatedAt,
+} as const;
+
+export function listContactsQuery(db: Database, me: CallerRef, f: ContactFilter) {
+  const column = SORT_COLUMNS[f.sort.key];
+  const conditions: (SQL | undefined)[] = [
+    isNull(contacts.deletedAt),
+    canSeeRecord(me, contacts.ownerId, contacts.teamId),
+    f.ownerId ? eq(contacts.ownerId, f.ownerId) : undefined,
+    f.teamId ? eq(contacts.teamId, f.teamId) : undefined,
+    f.lifecycleStage ? sql`${contacts.lifecycleStage} = ${f.lifecycleStage}` : undefined,
+    f.leadStatus ? sql`${contacts.leadStatus} = ${f.leadStatus}` : undefined,
+    f.companyId ? eq(contacts.companyId, f.companyId) : undefined,
+    f.email ? eq(contacts.email, f.email.toLowerCase()) : undefined,
+    f.tag ? sql`${contacts.id} in (select contact_id from contact_tags where tag = ${f.tag})` : undefined,
+    f.createdFrom !== undefined ? gte(contacts.createdAt, f.createdFrom) : undefined,
+    f.createdTo !== undefined ? lte(contacts.createdAt, f.createdTo) : undefined,
+    f.updatedFrom !== undefined ? gte(contacts.updatedAt, f.updatedFrom) : undefined,
+    f.updatedTo !== undefined ? lte(contacts.updatedAt, f.updatedTo) : undefined,
+    ...customEquals(contacts.custom, f.custom ?? {}),
+    (f.q ? matchesSearch(contacts.id, "contacts", f.q) : null) ?? undefined,
+    f.cursor ? afterCursor(column, contacts.id, f.sort, f.cursor) : undefined,
+  ];
+  return select(db)
+    .where(and(...conditions))
+    .orderBy(orderBy(column, contacts.id, f.sort))
+    .limit(f.limit + 1);
+}
+
+/** The sort value of a contact, for the cursor after it. */
+export function contactSortValue(view: ContactView, sort: Sort): string | number {
+  return sort.key === "id" ? view.id : view[sort.key];
+}
