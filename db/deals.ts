@@ -5,6 +5,7 @@ import { type CallerRef, canSeeRecord } from "./caller.ts";
 import type { Database } from "./client.ts";
 import type { Page } from "./paging.ts";
 import type { ForecastCategory } from "./pipelines.ts";
+import { ftsQuery } from "./search-text.ts";
 
 export type DealStatus = "open" | "won" | "lost";
 
@@ -105,6 +106,8 @@ export interface DealFilter {
 }
 
 export interface DealListOptions extends DealFilter {
+  /** Words the deal's name must contain, accent- and case-insensitive, the last a prefix (db/search-text.ts). */
+  q?: string | undefined;
   sort: DealSort;
   cursor?: string | undefined;
   limit: number;
@@ -190,6 +193,14 @@ function filterConditions(filter: DealFilter): SQL[] {
 /** One page of the deals the caller may see. Throws on a cursor this list did not make. */
 export function listDealsQuery(db: Database, me: CallerRef, options: DealListOptions) {
   const where = [...filterConditions(options), dealVisible(me)];
+  const match = options.q === undefined ? null : ftsQuery(options.q);
+  if (match !== null) {
+    // The FTS index answers the ids (deals_search maps its rowids to deal ids, migration 0005); the sort's
+    // index then walks only those.
+    where.push(
+      sql`d.id in (select ds.id from deals_fts join deals_search ds on ds.rowid = deals_fts.rowid where deals_fts match ${match})`,
+    );
+  }
   if (options.cursor !== undefined) {
     const position = decodeCursor(options.cursor);
     if (!position) throw new InvalidCursorError();

@@ -11,7 +11,15 @@ import { ApiError, problemContent } from "../../errors.ts";
 import { etag, ifMatchVersion } from "../../etag.ts";
 import { body, json } from "../../openapi.ts";
 import { requestOrigin } from "../../request-origin.ts";
-import { DealSchema, dealProblem, ForecastCategory, Id, IdParams, NextCursor } from "./schemas.ts";
+import {
+  DealSchema,
+  dealProblem,
+  ForecastCategory,
+  Id,
+  IdParams,
+  NextCursor,
+  SearchText,
+} from "./schemas.ts";
 
 const Currency = z
   .string()
@@ -101,6 +109,7 @@ const ListQuery = z.object({
     .optional()
     .openapi({ description: "nextCursor of the previous page, same sort." }),
   sort: z.enum(DEAL_SORTS).default("-created").openapi({ description: "A leading - sorts descending." }),
+  q: SearchText.optional().openapi({ description: "Only deals whose name matches; sorted as `sort` says." }),
   pipelineId: Id.optional(),
   stageId: Id.optional(),
   ownerId: Id.optional(),
@@ -135,7 +144,7 @@ const listRoute = defineRoute({
   method: "get",
   path: "/api/v1/deals",
   tags,
-  summary: "List deals, filtered and sorted, in keyset pages",
+  summary: "List deals: filter, sort, search (q), keyset pages",
   access: read,
   record: "deal",
   request: { query: ListQuery },

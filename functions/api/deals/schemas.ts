@@ -41,6 +41,12 @@ export const DealSchema = z
   })
   .openapi("Deal");
 
+export const SearchText = z.string().max(200).openapi({
+  description:
+    "Words to search for, case- and accent-insensitive (`hop dong` finds `Hợp đồng`); the last word matches as a prefix.",
+  example: "hop dong",
+});
+
 export const NextCursor = z
   .string()
   .nullable()
