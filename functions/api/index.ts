@@ -11,6 +11,7 @@ import { contactRoutes } from "./contacts/routes.ts";
 import { dealRoutes } from "./deals/routes.ts";
 import { outboxRoutes } from "./outbox/routes.ts";
 import { pipelineRoutes } from "./pipelines/routes.ts";
+import { searchRoutes } from "./search/routes.ts";
 import { settingsRoutes } from "./settings/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
 import { teamRoutes } from "./teams/routes.ts";
@@ -30,4 +31,5 @@ export const apiRoutes = createRouter()
   .route("/", pipelineRoutes)
   .route("/", dealRoutes)
   .route("/", activityRoutes)
-  .route("/", taskRoutes);
+  .route("/", taskRoutes)
+  .route("/", searchRoutes);
