@@ -1,6 +1,6 @@
 // Every route declares who may call it. The declaration guards the route, documents it in OpenAPI, and
 // feeds the route table that the access-matrix test walks, so a route added later is covered by itself.
-import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -80,8 +80,33 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(
     ...(record ? { record } : {}),
   });
   const description = access === "public" ? "Public." : describeAccess(access);
+  // The POSTs the idempotency middleware keys (functions/middleware/idempotency.ts says why the others are not)
+  // declare its optional header, lower-cased as Hono validates headers.
+  const keyed =
+    access !== "public" &&
+    route.method === "post" &&
+    route.path.startsWith("/api/v1/") &&
+    !route.path.startsWith("/api/v1/auth/") &&
+    route.path !== "/api/v1/api-keys";
+  const key = z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        "1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and " +
+        "body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another " +
+        "body is a 422, and one still in progress a 409. Keys belong to the caller and last a day.",
+      example: "5f0c3c4e-8a39-4c1e-9d1b-1d2f3a4b5c6d",
+    });
+  const withIdempotencyKey = (headers: NonNullable<RouteConfig["request"]>["headers"]) => {
+    if (headers === undefined) return z.object({ "idempotency-key": key });
+    if (Array.isArray(headers))
+      return [...headers, key.openapi({ param: { name: "idempotency-key", in: "header" } })];
+    return headers instanceof z.ZodObject ? headers.extend({ "idempotency-key": key }) : headers;
+  };
   return createRoute({
     ...route,
+    ...(keyed ? { request: { ...route.request, headers: withIdempotencyKey(route.request?.headers) } } : {}),
     description: [route.description, description].filter(Boolean).join("\n\n"),
     ...(access === "public"
       ? {}

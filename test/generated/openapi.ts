@@ -2265,7 +2265,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -2585,7 +2588,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
         path: {
           id: string;
         };
@@ -2787,7 +2793,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -3247,7 +3256,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -3662,7 +3674,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
         path: {
           id: string;
         };
@@ -3973,7 +3988,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -4275,7 +4293,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
         path: {
           id: string;
         };
@@ -4595,7 +4616,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * List deals, filtered and sorted, in keyset pages
+     * List deals: filter, sort, search (q), keyset pages
      * @description Requires `deals:read`. Any role.
      */
     get: {
@@ -4606,6 +4627,8 @@ export interface paths {
           cursor?: string;
           /** @description A leading - sorts descending. */
           sort?: "created" | "-created" | "updated" | "-updated" | "expectedClose" | "-expectedClose";
+          /** @description Only deals whose name matches; sorted as `sort` says. */
+          q?: string;
           pipelineId?: string;
           stageId?: string;
           ownerId?: string;
@@ -4706,7 +4729,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -5144,6 +5170,8 @@ export interface paths {
         header?: {
           /** @description The ETag read, e.g. W/"3": 412 when it is stale. */
           "if-match"?: string;
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
         };
         path: {
           id: string;
@@ -5271,7 +5299,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
         path: {
           id: string;
         };
@@ -5483,7 +5514,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -5985,7 +6019,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
         path?: never;
         cookie?: never;
       };
@@ -6395,7 +6432,10 @@ export interface paths {
     post: {
       parameters: {
         query?: never;
-        header?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
         path: {
           id: string;
         };
@@ -6477,6 +6517,114 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/search": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Search contacts, companies and deals at once
+     * @description The best `limit` matches across the three kinds, best first. Deals and companies are left out for an API key without `deals:read` / `companies:read`. One page only: `nextCursor` is always null.
+     *
+     *     Requires `contacts:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Words to look for, case- and accent-insensitive (`nguyen van a` finds `Nguyễn Văn A`), the last one a prefix. Without words: the most recently changed records. */
+          q?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The matches, best first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SearchResults"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -7487,6 +7635,18 @@ export interface components {
        * @enum {string}
        */
       status?: "open" | "done";
+    };
+    SearchResults: {
+      items: components["schemas"]["SearchHit"][];
+      nextCursor: null;
+    };
+    SearchHit: {
+      /** @enum {string} */
+      type: "contact" | "company" | "deal";
+      id: string;
+      name: string;
+      /** @description A contact's email (or job title, phone), a company's domain, a deal's stage and amount. */
+      detail: string | null;
     };
   };
   responses: never;

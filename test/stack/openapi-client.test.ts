@@ -18,14 +18,12 @@ import type { paths } from "../generated/openapi.ts";
 
 const GENERATED = resolve(import.meta.dirname, "../generated/openapi.ts");
 
-// The resource the client exercises. Contacts, once they exist: "/api/v1/contacts", "/api/v1/contacts/{id}"
-// and a contact body.
-const COLLECTION = "/api/v1/users" as const;
-const ITEM = "/api/v1/users/{id}" as const;
+// The resource the client exercises: contacts.
+const COLLECTION = "/api/v1/contacts" as const;
+const ITEM = "/api/v1/contacts/{id}" as const;
 const newRecord = (n: string) => ({
-  email: `client-${n}@example.com`,
   name: `Nguyễn Văn ${n}`,
-  role: "rep" as const,
+  emails: [`client-${n}@example.com`],
 });
 
 let stack: LocalStack;
@@ -83,10 +81,9 @@ describe("a generated client", () => {
       headers: { Cookie: cookies, "X-CRM-Request": "1" },
     });
     const n = crypto.randomUUID().slice(0, 8);
-    const created = await client.POST(COLLECTION, {
-      body: newRecord(n),
-      headers: { "Idempotency-Key": crypto.randomUUID() },
-    });
+    // The document declares the Idempotency-Key header, so the client takes it as a typed parameter.
+    const create = { body: newRecord(n), params: { header: { "idempotency-key": crypto.randomUUID() } } };
+    const created = await client.POST(COLLECTION, create);
     expect(created.response.status).toBe(201);
     const id = created.data?.id;
     expect(id).toBeTypeOf("string");
@@ -103,6 +100,6 @@ describe("a generated client", () => {
 
     const read = await client.GET(ITEM, { params: { path: { id: id ?? "" } } });
     expect(read.response.status).toBe(200);
-    expect(read.data).toMatchObject({ id, name: newRecord(n).name, email: newRecord(n).email });
+    expect(read.data).toMatchObject({ id, ...newRecord(n), email: `client-${n}@example.com` });
   });
 });
