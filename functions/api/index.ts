@@ -6,8 +6,11 @@ import { apiKeyRoutes } from "./api-keys/routes.ts";
 import { auditLogRoutes } from "./audit-log/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { twoFactorRoutes } from "./auth/two-factor-routes.ts";
+import { companyRoutes } from "./companies/routes.ts";
 import { contact360Routes } from "./contact-360/routes.ts";
+import { contactBatchRoutes } from "./contacts/batch-routes.ts";
 import { contactRoutes } from "./contacts/routes.ts";
+import { customFieldRoutes } from "./custom-fields/routes.ts";
 import { dealRoutes } from "./deals/routes.ts";
 import { outboxRoutes } from "./outbox/routes.ts";
 import { pipelineRoutes } from "./pipelines/routes.ts";
@@ -26,7 +29,10 @@ export const apiRoutes = createRouter()
   .route("/", outboxRoutes)
   .route("/", userRoutes)
   .route("/", teamRoutes)
+  .route("/", contactBatchRoutes)
   .route("/", contactRoutes)
+  .route("/", companyRoutes)
+  .route("/", customFieldRoutes)
   .route("/", contact360Routes)
   .route("/", pipelineRoutes)
   .route("/", dealRoutes)

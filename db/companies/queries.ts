@@ -1,0 +1,117 @@
+// Reading companies: one company as the API shows it, and the filtered, sorted, searchable, keyset-paged list,
+// always scoped by who may see which record (db/caller.ts).
+import { and, eq, gte, isNull, lte, type SQL } from "drizzle-orm";
+import { type CallerRef, canSeeRecord } from "../caller.ts";
+import type { Database } from "../client.ts";
+import { afterCursor, customEquals, matchesSearch, orderBy, type Sort } from "../contacts/list.ts";
+import { companies } from "../schema/index.ts";
+
+export type CompanyRow = typeof companies.$inferSelect;
+
+export interface CompanyView {
+  id: string;
+  name: string;
+  domain: string | null;
+  industry: string | null;
+  size: string | null;
+  country: string | null;
+  ownerId: string | null;
+  teamId: string | null;
+  custom: Record<string, unknown>;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+}
+
+export function toCompanyView(row: CompanyRow): CompanyView {
+  return {
+    id: row.id,
+    name: row.name,
+    domain: row.domain,
+    industry: row.industry,
+    size: row.size,
+    country: row.country,
+    ownerId: row.ownerId,
+    teamId: row.teamId,
+    custom: JSON.parse(row.custom) as Record<string, unknown>,
+    version: row.version,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    deletedAt: row.deletedAt,
+  };
+}
+
+/** A live company the caller may see (0 or 1 row). */
+export function companyQuery(db: Database, me: CallerRef, id: string) {
+  return db
+    .select()
+    .from(companies)
+    .where(
+      and(
+        eq(companies.id, id),
+        isNull(companies.deletedAt),
+        canSeeRecord(me, companies.ownerId, companies.teamId),
+      ),
+    );
+}
+
+/** A company by id whatever its state, for reading back what a write in the same batch just did. */
+export function companyByIdQuery(db: Database, id: string) {
+  return db.select().from(companies).where(eq(companies.id, id));
+}
+
+export interface CompanyFilter {
+  ownerId?: string | undefined;
+  teamId?: string | undefined;
+  industry?: string | undefined;
+  country?: string | undefined;
+  domain?: string | undefined;
+  createdFrom?: number | undefined;
+  createdTo?: number | undefined;
+  updatedFrom?: number | undefined;
+  updatedTo?: number | undefined;
+  custom?: Record<string, string>;
+  q?: string | undefined;
+  sort: Sort;
+  cursor?: [string | number, string] | undefined;
+  limit: number;
+}
+
+const SORT_COLUMNS = {
+  id: companies.id,
+  name: companies.name,
+  createdAt: companies.createdAt,
+  updatedAt: companies.updatedAt,
+} as const;
+
+export function listCompaniesQuery(db: Database, me: CallerRef, f: CompanyFilter) {
+  const column = SORT_COLUMNS[f.sort.key];
+  const conditions: (SQL | undefined)[] = [
+    isNull(companies.deletedAt),
+    canSeeRecord(me, companies.ownerId, companies.teamId),
+    f.ownerId ? eq(companies.ownerId, f.ownerId) : undefined,
+    f.teamId ? eq(companies.teamId, f.teamId) : undefined,
+    f.industry ? eq(companies.industry, f.industry) : undefined,
+    f.country ? eq(companies.country, f.country) : undefined,
+    f.domain ? eq(companies.domain, f.domain) : undefined,
+    f.createdFrom !== undefined ? gte(companies.createdAt, f.createdFrom) : undefined,
+    f.createdTo !== undefined ? lte(companies.createdAt, f.createdTo) : undefined,
+    f.updatedFrom !== undefined ? gte(companies.updatedAt, f.updatedFrom) : undefined,
+    f.updatedTo !== undefined ? lte(companies.updatedAt, f.updatedTo) : undefined,
+    ...customEquals(companies.custom, f.custom ?? {}),
+    (f.q ? matchesSearch(companies.id, "companies", f.q) : null) ?? undefined,
+    f.cursor ? afterCursor(column, companies.id, f.sort, f.cursor) : undefined,
+  ];
+  return db
+    .select()
+    .from(companies)
+    .where(and(...conditions))
+    .orderBy(orderBy(column, companies.id, f.sort))
+    .limit(f.limit + 1);
+}
+
+/** The sort value of a company, for the cursor after it. */
+export function companySortValue(view: CompanyView, sort: Sort): string | number {
+  return sort.key === "id" ? view.id : view[sort.key];
+}
