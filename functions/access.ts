@@ -19,6 +19,7 @@ import type { CallerRef } from "../db/caller.ts";
 import { csrfProtection } from "./auth/middleware.ts";
 import type { AppEnv } from "./env.ts";
 import { ApiError, errorResponses, problemContent } from "./errors.ts";
+import { isKeyedPath } from "./middleware/idempotency.ts";
 
 export type RouteAccess = Access | "public";
 
@@ -82,12 +83,7 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(
   const description = access === "public" ? "Public." : describeAccess(access);
   // The POSTs the idempotency middleware keys (functions/middleware/idempotency.ts says why the others are not)
   // declare its optional header, lower-cased as Hono validates headers.
-  const keyed =
-    access !== "public" &&
-    route.method === "post" &&
-    route.path.startsWith("/api/v1/") &&
-    !route.path.startsWith("/api/v1/auth/") &&
-    route.path !== "/api/v1/api-keys";
+  const keyed = access !== "public" && route.method === "post" && isKeyedPath(route.path);
   const key = z
     .string()
     .optional()

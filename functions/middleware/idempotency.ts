@@ -34,7 +34,7 @@ const KEPT_HEADERS = ["content-type", "location", "etag"] as const;
  * POSTs that are not keyed: the session routes (login, refresh, logout, password reset, 2FA) create no
  * resource and must run every time; an API key's secret is shown once and must not be kept in a second table.
  */
-function isKeyed(path: string): boolean {
+export function isKeyedPath(path: string): boolean {
   if (!path.startsWith("/api/v1/")) return false;
   if (path.startsWith("/api/v1/auth/")) return false;
   return path !== "/api/v1/api-keys";
@@ -42,7 +42,7 @@ function isKeyed(path: string): boolean {
 
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header(IDEMPOTENCY_HEADER);
-  if (header === undefined || c.req.method !== "POST" || !isKeyed(c.req.path)) return next();
+  if (header === undefined || c.req.method !== "POST" || !isKeyedPath(c.req.path)) return next();
   const credentials = c.get("credentials");
   // Anonymous POSTs are not keyed (the route answers 401), and a cookie write without the CSRF header is
   // refused by the route before anything is stored for it.
