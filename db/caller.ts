@@ -30,16 +30,22 @@ const repsSeeTeamRecords = sql`coalesce((select ${settings.value} from ${setting
 /**
  * Whether the caller may see a record with this owner and team, decided from fresh rows in the statement
  * itself: admins see every record; managers their own and their teams'; reps and read-only users their own,
- * and their teams' when the organisation allows it (setting `repsSeeTeamRecords`).
+ * and their teams' when the organisation allows it (setting `repsSeeTeamRecords`). Inactive or unknown
+ * callers see nothing.
+ *
+ * Written as three tests that each ask about the caller alone (no subquery mentions the record), so SQLite
+ * runs every subquery once per statement, not once per row, and `owner in (…)` / `team in (…)` are terms an
+ * owner or team index can serve. Each test is 0 or 1, never NULL (hence the `is not null` guards), so the
+ * rule can also be selected as a value or negated.
  */
 export function canSeeRecord(me: CallerRef, owner: SQLiteColumn | SQL, team: SQLiteColumn | SQL): SQL {
-  const inMyTeams = sql`${team} in (select ${teamMembers.teamId} from ${teamMembers} where ${teamMembers.userId} = caller.id)`;
-  return sql`exists (select 1 from ${users} caller where caller.id = ${callerUserId(me)} and caller.active = 1 and (
-    caller.role = 'admin'
-    or ${owner} = caller.id
-    or (caller.role = 'manager' and ${inMyTeams})
-    or (caller.role in ('rep', 'read_only') and ${repsSeeTeamRecords} and ${inMyTeams})
-  ))`;
+  const callerId = callerUserId(me);
+  const isAdmin = sql`exists (select 1 from ${users} where ${users.id} = ${callerId} and ${users.active} = 1 and ${users.role} = 'admin')`;
+  const ownsIt = sql`(${owner} is not null and ${owner} in (select ${users.id} from ${users} where ${users.id} = ${callerId} and ${users.active} = 1))`;
+  const seesTeams = sql`(caller.role = 'manager' or (caller.role in ('rep', 'read_only') and ${repsSeeTeamRecords}))`;
+  const teamsItSees = sql`select m.team_id from ${teamMembers} m join ${users} caller on caller.id = m.user_id
+    where m.user_id = ${callerId} and caller.active = 1 and ${seesTeams}`;
+  return sql`(${isAdmin} or ${ownsIt} or (${team} is not null and ${team} in (${teamsItSees})))`;
 }
 
 /** Whether the caller may change such a record: as for seeing it, but never a read-only user. */
