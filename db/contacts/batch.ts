@@ -63,8 +63,10 @@ export function upsertContacts(
     index: number;
     id: string;
     createErrors: CustomFieldError[];
-    /** How many statements the item adds to the batch: the upsert, its tags, the read-back. */
+    /** How many statements the item adds to the batch: its timeline entries, the upsert, its tags, the read-back. */
     size: number;
+    /** How many of them come before the upsert. */
+    before: number;
     build: (me: CallerRef) => Statement<"sqlite">[];
   }[] = [];
 
@@ -90,11 +92,21 @@ export function upsertContacts(
     if (input.ownerId !== undefined) set.ownerId = input.ownerId;
     if (input.teamId !== undefined) set.teamId = input.teamId;
     const tags = update.columns.tags;
+    // Owner and lifecycle changes of an existing contact reach its timeline, as a PATCH's do.
+    const changes = email
+      ? (
+          [
+            ["owner_change", "owner_id", input.ownerId],
+            ["lifecycle_change", "lifecycle_stage", input.lifecycleStage],
+          ] as const
+        ).filter(([, , to]) => to !== undefined)
+      : [];
     plans.push({
       index,
       id,
       createErrors: create.errors,
-      size: 2 + (tags === undefined ? 0 : 1 + tags.length),
+      size: 2 + changes.length + (tags === undefined ? 0 : 1 + tags.length),
+      before: changes.length,
       build: (me) => {
         const owner = input.ownerId ? sql`${input.ownerId}` : callerUserId(me);
         const live = sql`(select id from contacts where email = ${email} and deleted_at is null)`;
@@ -116,6 +128,14 @@ export function upsertContacts(
           },
           insertable,
         );
+        const timeline = changes.map(([type, column, to]) => {
+          const col = sql.raw(`contacts.${column}`);
+          return db.run(sql`insert into activities (id, type, occurred_at, actor_user_id, contact_id, metadata, created_at)
+            select ${newId()}, ${type}, ${ctx.now}, ${callerUserId(me)}, contacts.id, json_object('from', ${col}, 'to', ${to}), ${ctx.now}
+            from contacts where contacts.email = ${email} and contacts.deleted_at is null and ${col} is not ${to}
+              and ${canWriteRecord(me, contacts.ownerId, contacts.teamId)}
+              and ${input.ownerId ? ownerValid(input.ownerId) : sql`1`} and ${refsValid(set.companyId, input.teamId)}`);
+        });
         const upsert = (
           email
             ? insert.onConflictDoUpdate({
@@ -150,7 +170,7 @@ export function upsertContacts(
           sql`select ${email ? live : sql`null`} as existing, ${ownerValid(owner)} as ownerOk,
             ${refsValid(set.companyId, input.teamId)} as refsOk`,
         );
-        return [upsert, ...tagStatements, why];
+        return [...timeline, upsert, ...tagStatements, why];
       },
     });
   });
@@ -167,7 +187,7 @@ export function upsertContacts(
     let at = 1;
     for (const plan of plans) {
       const size = plan.size;
-      const returned = results[at] as { id: string }[];
+      const returned = results[at + plan.before] as { id: string }[];
       const why = (results[at + size - 1] as WhyRow[])[0];
       at += size;
       const row = returned[0];

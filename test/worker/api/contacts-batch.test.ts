@@ -72,6 +72,30 @@ describe("POST /api/v1/contacts/batch", () => {
     expect(bad).toEqual([]);
   });
 
+  it("puts owner and lifecycle changes of existing contacts on their timeline", async () => {
+    const other = await createUser(t.db, { role: "rep" });
+    const lead = await call("POST", "/api/v1/contacts", asRep, {
+      name: "Hoa",
+      emails: ["hoa@example.com"],
+      lifecycleStage: "lead",
+    });
+    const batch = await call("POST", "/api/v1/contacts/batch", asRep, {
+      items: [
+        { emails: ["hoa@example.com"], lifecycleStage: "customer", ownerId: other.id },
+        { name: "Fresh", emails: ["fresh@example.com"], lifecycleStage: "customer" },
+      ],
+    });
+    expect(batch.trips).toBe(1);
+    expect((batch.body.results as Json[]).map((r) => r.status)).toEqual(["updated", "created"]);
+    const activities = await t.db.all<{ type: string; contact_id: string }>(
+      sql`select type, contact_id from activities where contact_id in (${lead.body.id as string}, ${(batch.body.results as Json[])[1]?.id as string}) order by type`,
+    );
+    expect(activities).toEqual([
+      { type: "lifecycle_change", contact_id: lead.body.id },
+      { type: "owner_change", contact_id: lead.body.id },
+    ]);
+  });
+
   it("reports a contact the caller may not change as an error, and leaves it alone", async () => {
     const theirs = await call("POST", "/api/v1/contacts", asOther, {
       name: "Theirs",
