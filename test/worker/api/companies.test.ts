@@ -206,4 +206,22 @@ describe("companies", () => {
     expect((await call("GET", "/api/v1/companies?cursor=garbage", asLister)).status).toBe(422);
     expect((await call("GET", "/api/v1/companies?sort=domain", asLister)).status).toBe(422);
   });
+
+  it("uses indexes for list, filter, sort and search", async () => {
+    const plans = async (query: ReturnType<typeof sql>) =>
+      (await t.db.all<{ detail: string }>(sql`explain query plan ${query}`)).map((r) => r.detail);
+    const checks = [
+      sql`select id from companies where deleted_at is null order by id limit 101`,
+      sql`select id from companies where owner_id = 'u' and deleted_at is null order by id limit 101`,
+      sql`select id from companies where deleted_at is null and (name, id) > ('M', '') order by name, id limit 101`,
+      sql`select id from companies where deleted_at is null order by updated_at desc, id desc limit 101`,
+      sql`select id from companies where domain = 'acme.io' and deleted_at is null`,
+      sql`select id from companies where id in (select s.id from companies_fts join companies_search s on s.rowid = companies_fts.rowid where companies_fts match '"acme"*') order by id limit 101`,
+    ];
+    for (const check of checks) {
+      const details = await plans(check);
+      for (const detail of details) expect(detail).not.toMatch(/^SCAN companies$/);
+      expect(details.join(" ")).toMatch(/INDEX|PRIMARY KEY|VIRTUAL TABLE/);
+    }
+  });
 });
