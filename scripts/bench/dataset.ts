@@ -14,6 +14,7 @@ const REP_PASSWORD = "bench rep password 1";
 // type check (tsconfig.node.json) does not compile.
 const PASSWORDS_MODULE = "../../functions/auth/passwords.ts";
 type HashPassword = (password: string, pepper: string) => Promise<string>;
+const NEW_REP = { id: "0190ffff-0000-7000-8000-00000000beef", email: "new.rep@bench.example.com", owns: 100 };
 
 export interface Dataset {
   label: string;
@@ -23,6 +24,8 @@ export interface Dataset {
   /** Cookie headers for a logged-in admin and a logged-in rep (who sees only their own records). */
   admin: { cookie: string };
   rep: { cookie: string; userId: string; ownedContacts: number };
+  /** A rep who joined lately and owns only the newest few contacts: the worst case for an owner-scoped list. */
+  newRep: { cookie: string; userId: string; ownedContacts: number };
   seededSeconds: number;
   close(): Promise<void>;
 }
@@ -54,7 +57,9 @@ export async function openDataset(
   };
   try {
     // The first login creates the admin, and must come before the seed adds users.
-    await login(stack.workerUrl, stack.admin.email, stack.admin.password);
+    const users = Number((await client.execute("select count(*) as n from users")).rows[0]?.n ?? 0);
+    // Logins are rate limited (10 a minute from one address): only as many as needed.
+    if (users === 0) await login(stack.workerUrl, stack.admin.email, stack.admin.password);
     const have = Number((await client.execute("select count(*) as n from contacts")).rows[0]?.n ?? 0);
     let seededSeconds = 0;
     if (have < contacts) {
@@ -81,7 +86,8 @@ export async function openDataset(
     // Logged in after the seed, which can outlast a short-lived access token.
     const admin = { cookie: await login(stack.workerUrl, stack.admin.email, stack.admin.password) };
     const rep = await prepareRep(client, stack, dataDir);
-    return { label, contacts, stack, client, admin, rep, seededSeconds, close };
+    const newRep = await prepareNewRep(client, stack, dataDir);
+    return { label, contacts, stack, client, admin, rep, newRep, seededSeconds, close };
   } catch (error) {
     await close();
     throw error;
@@ -91,7 +97,8 @@ export async function openDataset(
 /** A seeded rep with a known password, the organisation setting that lets reps see team records off. */
 async function prepareRep(client: Client, stack: LocalStack, dataDir: string) {
   const found = await client.execute(
-    "select u.id, u.email, (select count(*) from contacts c where c.owner_id = u.id and c.deleted_at is null) as owned from users u where u.role = 'rep' and u.active = 1 order by u.id limit 1",
+    "select u.id, u.email, (select count(*) from contacts c where c.owner_id = u.id and c.deleted_at is null) as owned from users u where u.role = 'rep' and u.active = 1 and u.id <> ? order by u.id limit 1",
+    [NEW_REP.id],
   );
   const row = found.rows[0];
   if (!row) throw new Error("The seeded database has no rep");
@@ -114,6 +121,34 @@ async function prepareRep(client: Client, stack: LocalStack, dataDir: string) {
     cookie: await login(stack.workerUrl, String(row.email), REP_PASSWORD),
     userId: String(row.id),
     ownedContacts: Number(row.owned),
+  };
+}
+
+/** The new rep, made once: given the newest contacts, so their first page by id lies at the very end. */
+async function prepareNewRep(client: Client, stack: LocalStack, dataDir: string) {
+  const { hashPassword } = (await import(PASSWORDS_MODULE)) as { hashPassword: HashPassword };
+  const passwordHash = await hashPassword(REP_PASSWORD, loadLocalSecrets(dataDir).PASSWORD_PEPPER);
+  await client.batch(
+    [
+      {
+        sql: "insert into users (id, email, name, role, active, password_hash, created_at, updated_at) values (?, ?, 'New Rep', 'rep', 1, ?, ?, ?) on conflict (id) do update set email = excluded.email, password_hash = excluded.password_hash, active = 1",
+        args: [NEW_REP.id, NEW_REP.email, passwordHash, SEED_NOW, SEED_NOW],
+      },
+      {
+        sql: "update contacts set owner_id = ? where not exists (select 1 from contacts where owner_id = ?) and id in (select id from contacts order by id desc limit ?)",
+        args: [NEW_REP.id, NEW_REP.id, NEW_REP.owns],
+      },
+    ],
+    "write",
+  );
+  const owned = await client.execute({
+    sql: "select count(*) as n from contacts where owner_id = ?",
+    args: [NEW_REP.id],
+  });
+  return {
+    cookie: await login(stack.workerUrl, NEW_REP.email, REP_PASSWORD),
+    userId: NEW_REP.id,
+    ownedContacts: Number(owned.rows[0]?.n ?? 0),
   };
 }
 

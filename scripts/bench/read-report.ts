@@ -6,7 +6,13 @@ import { benchReads, READS, type ReadFigures, type Role } from "./reads.ts";
 
 export type ReadSizes = Record<
   string,
-  { contacts: number; repOwnedContacts: number; seededSeconds: number; figures: ReadFigures }
+  {
+    contacts: number;
+    repOwnedContacts: number;
+    newRepOwnedContacts: number;
+    seededSeconds: number;
+    figures: ReadFigures;
+  }
 >;
 
 export interface ReadCheck {
@@ -28,6 +34,7 @@ export async function runReads(sizes: number[]): Promise<ReadSizes> {
       out[data.label] = {
         contacts,
         repOwnedContacts: data.rep.ownedContacts,
+        newRepOwnedContacts: data.newRep.ownedContacts,
         seededSeconds: data.seededSeconds,
         figures: await benchReads(data, { requests: REQUESTS, warmup: 5 }),
       };
@@ -57,6 +64,13 @@ export function readChecks(sizes: ReadSizes): ReadCheck[] {
   const small = sizes[labels[0] ?? ""];
   const large = labels.length > 1 ? sizes[labels.at(-1) ?? ""] : undefined;
   if (small && large) {
+    const a = small.figures.newRepFirstPage.p50Ms;
+    const b = large.figures.newRepFirstPage.p50Ms;
+    checks.push({
+      check: `new rep firstPage: p50 at ${datasetLabel(large.contacts)} within twice ${datasetLabel(small.contacts)}`,
+      holds: b <= 2 * a,
+      detail: `${b} ms vs ${a} ms (×${(b / a).toFixed(2)})`,
+    });
     for (const role of ["admin", "rep"] as const) {
       for (const name of READS) {
         const a = small.figures[role][name].p50Ms;
@@ -92,10 +106,19 @@ export function printReads(sizes: ReadSizes, checks: ReadCheck[]) {
       ]);
     }
   }
+  rows.push([
+    "new rep firstPage",
+    ...labels.map((l) => {
+      const f = sizes[l]?.figures.newRepFirstPage;
+      return f ? `${f.p50Ms} / ${f.p95Ms}${f.items === undefined ? "" : `  (${f.items} rows)`}` : "";
+    }),
+  ]);
   const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   for (const r of rows) console.log(`  ${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("   ")}`);
   for (const l of labels) {
-    console.log(`  ${l}: the rep owns ${sizes[l]?.repOwnedContacts.toLocaleString("en")} contacts`);
+    console.log(
+      `  ${l}: the rep owns ${sizes[l]?.repOwnedContacts.toLocaleString("en")} contacts, the new rep the ${sizes[l]?.newRepOwnedContacts} newest`,
+    );
   }
   console.log("");
   for (const c of checks) console.log(`  ${c.holds ? "holds " : "FAILS "} ${c.check}: ${c.detail}`);

@@ -15,7 +15,10 @@ export interface Latency {
   items?: number;
 }
 
-export type ReadFigures = Record<Role, Record<ReadName, Latency>>;
+export type ReadFigures = Record<Role, Record<ReadName, Latency>> & {
+  /** The first contact page of a rep who owns only the newest 100 contacts (fewer requests: it can be slow). */
+  newRepFirstPage: Latency;
+};
 
 const PAGE = 50;
 
@@ -43,6 +46,16 @@ export async function benchReads(
     >;
     figures[role] = perRole;
   }
+  const [newRep] = await measure(
+    [`${data.stack.workerUrl}/api/v1/contacts?limit=${PAGE}`],
+    data.newRep.cookie,
+    {
+      requests: Math.max(3, Math.round(options.requests / 8)),
+      warmup: 1,
+    },
+  );
+  if (!newRep) throw new Error("No figure for the new rep");
+  figures.newRepFirstPage = newRep;
   return figures;
 }
 
