@@ -77,4 +77,33 @@ describe("POST /api/v1/companies/batch", () => {
     const over = await call("POST", "/api/v1/companies/batch", asRep, { items: [...items, { name: "x" }] });
     expect(over.status).toBe(422);
   });
+
+  it("replays a batch sent again with the same Idempotency-Key instead of running it twice", async () => {
+    // Through the Worker's own fetch, which waits for the response to be stored (waitUntil) before the replay.
+    const send = async () => {
+      const response = await t.fetch("/api/v1/companies/batch", {
+        method: "POST",
+        headers: { ...asRep, "Idempotency-Key": key, "Content-Type": "application/json" },
+        body: JSON.stringify({ items: [{ name: "Once", domain: "once.example.com" }] }),
+      });
+      return {
+        status: response.status,
+        replayed: response.headers.get("Idempotent-Replayed"),
+        body: (await response.json()) as Json,
+      };
+    };
+    const key = `batch-${crypto.randomUUID()}`;
+    const first = await send();
+    expect(first.body.counts).toEqual({ created: 1, updated: 0, error: 0 });
+    const replay = await send();
+    expect(replay.status).toBe(200);
+    expect(replay.replayed).toBe("true");
+    expect(replay.body).toEqual(first.body);
+    const company = await call(
+      "GET",
+      `/api/v1/companies/${(first.body.results as Json[])[0]?.id as string}`,
+      asRep,
+    );
+    expect(company.body.version).toBe(1);
+  });
 });
