@@ -19,3 +19,36 @@ export function keysetPage<R extends { id: string }, V>(
   const kept = rows.slice(0, limit);
   return { items: kept.map(view), nextCursor: rows.length > limit ? (kept.at(-1)?.id ?? null) : null };
 }
+
+/**
+ * A cursor for lists sorted by a column: the last row's sort value and id, as UTF-8 JSON in base64url, so a
+ * page follows exactly where the last ended, whatever the value holds ("Phở", "Đức").
+ */
+export function encodeSortCursor(value: string | number, id: string): string {
+  const bytes = new TextEncoder().encode(JSON.stringify([value, id]));
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** The sort value and id of a cursor made by encodeSortCursor; null for anything else. */
+export function decodeSortCursor(cursor: string): [string | number, string] | null {
+  try {
+    const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
+      Uint8Array.from(binary, (c) => c.charCodeAt(0)),
+    );
+    const parsed: unknown = JSON.parse(text);
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      (typeof parsed[0] === "string" || typeof parsed[0] === "number") &&
+      typeof parsed[1] === "string"
+    ) {
+      return [parsed[0], parsed[1]];
+    }
+  } catch {
+    // Not a cursor a list made.
+  }
+  return null;
+}

@@ -17,31 +17,6 @@ export function parseSort(value: string | undefined): Sort | null {
   return ["id", "name", "createdAt", "updatedAt"].includes(key) ? { key: key as SortKey, desc } : null;
 }
 
-/** A cursor: the last row's sort value and id, base64url JSON, so a page follows exactly where the last ended. */
-export function encodeCursor(value: string | number, id: string): string {
-  return btoa(JSON.stringify([value, id]))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "");
-}
-
-export function decodeCursor(cursor: string): [string | number, string] | null {
-  try {
-    const parsed: unknown = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      (typeof parsed[0] === "string" || typeof parsed[0] === "number") &&
-      typeof parsed[1] === "string"
-    ) {
-      return [parsed[0], parsed[1]];
-    }
-  } catch {
-    // falls through: not a cursor this list made
-  }
-  return null;
-}
-
 /** The keyset condition after the cursor: `(col, id) > (v, id)` (or `<` descending), which indexes serve. */
 export function afterCursor(
   column: SQLiteColumn,

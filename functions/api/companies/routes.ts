@@ -1,7 +1,6 @@
 // Companies: create, read (with ETag), update (If-Match), soft delete and restore, and the filtered, sorted,
 // searchable, keyset-paged list. Each request is one database round trip.
 import type { Context } from "hono";
-import { decodeCursor, encodeCursor } from "../../../db/companies/cursor.ts";
 import { normalizeDomain } from "../../../db/companies/domain.ts";
 import {
   companyQuery,
@@ -20,6 +19,7 @@ import {
   updatedCompany,
 } from "../../../db/companies/writes.ts";
 import { parseSort } from "../../../db/contacts/list.ts";
+import { decodeSortCursor as decodeCursor, encodeSortCursor as encodeCursor } from "../../../db/paging.ts";
 import { authorizedRead, authorizedWrite, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
 import type { AppEnv } from "../../env.ts";

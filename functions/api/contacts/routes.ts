@@ -1,7 +1,7 @@
 // Contacts: create, read (with ETag), update (If-Match), soft delete and restore, and the filtered, sorted,
 // searchable, keyset-paged list. Each request is one database round trip.
 import type { Context } from "hono";
-import { decodeCursor, encodeCursor, parseSort } from "../../../db/contacts/list.ts";
+import { parseSort } from "../../../db/contacts/list.ts";
 import {
   contactQuery,
   contactSortValue,
@@ -19,6 +19,7 @@ import {
   type WriteFailure,
 } from "../../../db/contacts/writes.ts";
 import { recordConfigQueries, storeRecordConfig, withRecordConfig } from "../../../db/custom-fields.ts";
+import { decodeSortCursor as decodeCursor, encodeSortCursor as encodeCursor } from "../../../db/paging.ts";
 import { authorizedRead, authorizedWrite, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
 import type { AppEnv } from "../../env.ts";

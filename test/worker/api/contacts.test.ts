@@ -217,3 +217,21 @@ describe("contacts", () => {
     }
   });
 });
+
+describe("paging by name", () => {
+  it("follows a cursor whose name is Vietnamese, without an error", async () => {
+    const names = ["Phở Bò", "Đặng Thị Hoa", "Nguyễn Văn Ánh"];
+    for (const name of names)
+      expect((await call("POST", "/api/v1/contacts", asRep, { name })).status).toBe(201);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+      const page = await call("GET", `/api/v1/contacts?sort=name&limit=1${query}`, asRep);
+      expect(page.status).toBe(200);
+      for (const item of page.body.items as { name: string }[]) seen.push(item.name);
+      cursor = page.body.nextCursor as string | null;
+    } while (cursor);
+    expect(seen).toEqual(expect.arrayContaining(names));
+  });
+});

@@ -23,6 +23,21 @@ export const sampleBodies: Record<string, BodyMaker> = {
   "PATCH /api/v1/settings": () => ({ timeZone: "Asia/Ho_Chi_Minh" }),
   "POST /api/v1/contacts": () => ({ name: "Nguyễn Văn Matrix", emails: [`matrix-${unique()}@example.com`] }),
   "PATCH /api/v1/contacts/{id}": () => ({ jobTitle: "Head of Sales" }),
+  "POST /api/v1/companies": () => ({ name: "Công ty Matrix", domain: `matrix-${unique()}.example.com` }),
+  "PATCH /api/v1/companies/{id}": () => ({ industry: "Software" }),
+  "POST /api/v1/companies/batch": () => ({
+    items: [{ name: "Batch company", domain: `b-${unique()}.example.com` }],
+  }),
+  "POST /api/v1/contacts/batch": () => ({
+    items: [{ name: "Batch contact", emails: [`b-${unique()}@example.com`] }],
+  }),
+  "POST /api/v1/custom-fields": () => ({
+    object: "deal",
+    key: `field_${unique().replace("-", "_")}`,
+    label: "L",
+    type: "text",
+  }),
+  "PATCH /api/v1/custom-fields/{id}": () => ({ label: "Renamed" }),
   "POST /api/v1/deals": () => ({ name: "Matrix deal", amount: 1_000_000, currency: "VND" }),
   "PATCH /api/v1/deals/{id}": () => ({ amount: 2_500_000 }),
   "POST /api/v1/deals/{id}/move": () => ({ stageId: PROPOSAL_STAGE }),
