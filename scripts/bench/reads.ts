@@ -1,6 +1,6 @@
 // Read latency through `wrangler dev` against a seeded database: the contact list (first page and a page far
 // down reached by cursor), search, contact 360 and the pipeline board, each for an admin and for a rep.
-import { encodeCursor } from "../../db/contacts/list.ts";
+import { encodeSortCursor as encodeCursor } from "../../db/paging.ts";
 import type { Dataset } from "./dataset.ts";
 
 export const READS = ["firstPage", "deepPage", "search", "contact360", "board"] as const;
