@@ -292,6 +292,7 @@ export const tasks = sqliteTable(
     index("tasks_team_idx").on(t.teamId, t.id),
     index("tasks_contact_idx").on(t.contactId, t.status),
     index("tasks_deal_idx").on(t.dealId, t.status),
+    index("tasks_status_due_idx").on(t.status, t.dueAt, t.id),
     index("tasks_remind_idx").on(t.remindAt).where(sql`${t.reminderSentAt} is null and ${t.status} = 'open'`),
   ],
 );

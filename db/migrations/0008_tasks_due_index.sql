@@ -1,0 +1,1 @@
+CREATE INDEX `tasks_status_due_idx` ON `tasks` (`status`,`due_at`,`id`);
