@@ -1,9 +1,9 @@
 // Reading companies: one company as the API shows it, and the filtered, sorted, searchable, keyset-paged list,
 // always scoped by who may see which record (db/caller.ts).
-import { and, eq, gte, isNull, lte, type SQL } from "drizzle-orm";
+import { and, eq, isNull, type SQL } from "drizzle-orm";
 import { type CallerRef, canSeeRecord } from "../caller.ts";
 import type { Database } from "../client.ts";
-import { afterCursor, customEquals, matchesSearch, orderBy, type Sort } from "../contacts/list.ts";
+import { type OwnedListFilter, orderBy, ownedListConditions, type Sort } from "../contacts/list.ts";
 import { companies } from "../schema/index.ts";
 
 export type CompanyRow = typeof companies.$inferSelect;
@@ -61,21 +61,10 @@ export function companyByIdQuery(db: Database, id: string) {
   return db.select().from(companies).where(eq(companies.id, id));
 }
 
-export interface CompanyFilter {
-  ownerId?: string | undefined;
-  teamId?: string | undefined;
+export interface CompanyFilter extends OwnedListFilter {
   industry?: string | undefined;
   country?: string | undefined;
   domain?: string | undefined;
-  createdFrom?: number | undefined;
-  createdTo?: number | undefined;
-  updatedFrom?: number | undefined;
-  updatedTo?: number | undefined;
-  custom?: Record<string, string>;
-  q?: string | undefined;
-  sort: Sort;
-  cursor?: [string | number, string] | undefined;
-  limit: number;
 }
 
 const SORT_COLUMNS = {
@@ -88,20 +77,10 @@ const SORT_COLUMNS = {
 export function listCompaniesQuery(db: Database, me: CallerRef, f: CompanyFilter) {
   const column = SORT_COLUMNS[f.sort.key];
   const conditions: (SQL | undefined)[] = [
-    isNull(companies.deletedAt),
-    canSeeRecord(me, companies.ownerId, companies.teamId),
-    f.ownerId ? eq(companies.ownerId, f.ownerId) : undefined,
-    f.teamId ? eq(companies.teamId, f.teamId) : undefined,
+    ...ownedListConditions(companies, "companies", column, me, f),
     f.industry ? eq(companies.industry, f.industry) : undefined,
     f.country ? eq(companies.country, f.country) : undefined,
     f.domain ? eq(companies.domain, f.domain) : undefined,
-    f.createdFrom !== undefined ? gte(companies.createdAt, f.createdFrom) : undefined,
-    f.createdTo !== undefined ? lte(companies.createdAt, f.createdTo) : undefined,
-    f.updatedFrom !== undefined ? gte(companies.updatedAt, f.updatedFrom) : undefined,
-    f.updatedTo !== undefined ? lte(companies.updatedAt, f.updatedTo) : undefined,
-    ...customEquals(companies.custom, f.custom ?? {}),
-    (f.q ? matchesSearch(companies.id, "companies", f.q) : null) ?? undefined,
-    f.cursor ? afterCursor(column, companies.id, f.sort, f.cursor) : undefined,
   ];
   return db
     .select()

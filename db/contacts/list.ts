@@ -1,7 +1,8 @@
 // Keyset-paged lists of owned records (contacts, companies): sort on an indexed column with the id as the
 // tie-breaker, the cursor carrying both, filters that indexes serve, and `q` through the FTS index.
-import { type SQL, sql } from "drizzle-orm";
+import { gte, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { type CallerRef, canSeeRecord } from "../caller.ts";
 import { ftsQuery } from "../search-text.ts";
 
 export type SortKey = "id" | "name" | "createdAt" | "updatedAt";
@@ -66,4 +67,56 @@ export function customEquals(custom: SQLiteColumn, filters: Record<string, strin
       sql`, `,
     )}) or exists (select 1 from json_each(${custom}, ${path}) where value = ${value}))`;
   });
+}
+
+/** The columns every owned, listable record has (contacts, companies). */
+export interface OwnedListColumns {
+  id: SQLiteColumn;
+  ownerId: SQLiteColumn;
+  teamId: SQLiteColumn;
+  createdAt: SQLiteColumn;
+  updatedAt: SQLiteColumn;
+  deletedAt: SQLiteColumn;
+  custom: SQLiteColumn;
+}
+
+/** The filters and paging every owned-record list takes. */
+export interface OwnedListFilter {
+  ownerId?: string | undefined;
+  teamId?: string | undefined;
+  createdFrom?: number | undefined;
+  createdTo?: number | undefined;
+  updatedFrom?: number | undefined;
+  updatedTo?: number | undefined;
+  custom?: Record<string, string>;
+  q?: string | undefined;
+  sort: Sort;
+  cursor?: [string | number, string] | undefined;
+  limit: number;
+}
+
+/**
+ * The conditions every owned-record list applies: live rows the caller may see, owner, team and date ranges,
+ * custom values, search, and the position after the cursor. Each list adds its own filters to these.
+ */
+export function ownedListConditions(
+  t: OwnedListColumns,
+  searchTable: "contacts" | "companies",
+  sortColumn: SQLiteColumn,
+  me: CallerRef,
+  f: OwnedListFilter,
+): (SQL | undefined)[] {
+  return [
+    isNull(t.deletedAt),
+    canSeeRecord(me, t.ownerId, t.teamId),
+    f.ownerId ? sql`${t.ownerId} = ${f.ownerId}` : undefined,
+    f.teamId ? sql`${t.teamId} = ${f.teamId}` : undefined,
+    f.createdFrom !== undefined ? gte(t.createdAt, f.createdFrom) : undefined,
+    f.createdTo !== undefined ? lte(t.createdAt, f.createdTo) : undefined,
+    f.updatedFrom !== undefined ? gte(t.updatedAt, f.updatedFrom) : undefined,
+    f.updatedTo !== undefined ? lte(t.updatedAt, f.updatedTo) : undefined,
+    ...customEquals(t.custom, f.custom ?? {}),
+    (f.q ? matchesSearch(t.id, searchTable, f.q) : null) ?? undefined,
+    f.cursor ? afterCursor(sortColumn, t.id, f.sort, f.cursor) : undefined,
+  ];
 }

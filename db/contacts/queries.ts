@@ -1,10 +1,10 @@
 // Reading contacts: one contact as the API shows it, and the filtered, sorted, keyset-paged list, always
 // scoped by who may see which record (db/caller.ts).
-import { and, eq, gte, isNull, lte, type SQL, sql } from "drizzle-orm";
+import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
 import { type CallerRef, canSeeRecord } from "../caller.ts";
 import type { Database } from "../client.ts";
 import { contacts } from "../schema/index.ts";
-import { afterCursor, customEquals, matchesSearch, orderBy, type Sort } from "./list.ts";
+import { type OwnedListFilter, orderBy, ownedListConditions, type Sort } from "./list.ts";
 
 const tagsJson = sql<string>`(select coalesce(json_group_array(tag), '[]') from (select tag from contact_tags where contact_id = ${contacts.id} order by tag))`;
 
@@ -95,23 +95,12 @@ export function contactByIdQuery(db: Database, id: string) {
   return select(db).where(eq(contacts.id, id));
 }
 
-export interface ContactFilter {
-  ownerId?: string | undefined;
-  teamId?: string | undefined;
+export interface ContactFilter extends OwnedListFilter {
   lifecycleStage?: string | undefined;
   leadStatus?: string | undefined;
   tag?: string | undefined;
   companyId?: string | undefined;
   email?: string | undefined;
-  createdFrom?: number | undefined;
-  createdTo?: number | undefined;
-  updatedFrom?: number | undefined;
-  updatedTo?: number | undefined;
-  custom?: Record<string, string>;
-  q?: string | undefined;
-  sort: Sort;
-  cursor?: [string | number, string] | undefined;
-  limit: number;
 }
 
 const SORT_COLUMNS = {
@@ -124,22 +113,12 @@ const SORT_COLUMNS = {
 export function listContactsQuery(db: Database, me: CallerRef, f: ContactFilter) {
   const column = SORT_COLUMNS[f.sort.key];
   const conditions: (SQL | undefined)[] = [
-    isNull(contacts.deletedAt),
-    canSeeRecord(me, contacts.ownerId, contacts.teamId),
-    f.ownerId ? eq(contacts.ownerId, f.ownerId) : undefined,
-    f.teamId ? eq(contacts.teamId, f.teamId) : undefined,
+    ...ownedListConditions(contacts, "contacts", column, me, f),
     f.lifecycleStage ? sql`${contacts.lifecycleStage} = ${f.lifecycleStage}` : undefined,
     f.leadStatus ? sql`${contacts.leadStatus} = ${f.leadStatus}` : undefined,
     f.companyId ? eq(contacts.companyId, f.companyId) : undefined,
     f.email ? eq(contacts.email, f.email.toLowerCase()) : undefined,
     f.tag ? sql`${contacts.id} in (select contact_id from contact_tags where tag = ${f.tag})` : undefined,
-    f.createdFrom !== undefined ? gte(contacts.createdAt, f.createdFrom) : undefined,
-    f.createdTo !== undefined ? lte(contacts.createdAt, f.createdTo) : undefined,
-    f.updatedFrom !== undefined ? gte(contacts.updatedAt, f.updatedFrom) : undefined,
-    f.updatedTo !== undefined ? lte(contacts.updatedAt, f.updatedTo) : undefined,
-    ...customEquals(contacts.custom, f.custom ?? {}),
-    (f.q ? matchesSearch(contacts.id, "contacts", f.q) : null) ?? undefined,
-    f.cursor ? afterCursor(column, contacts.id, f.sort, f.cursor) : undefined,
   ];
   return select(db)
     .where(and(...conditions))
