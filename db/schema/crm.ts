@@ -199,10 +199,31 @@ export const deals = sqliteTable(
     index("deals_stage_idx").on(t.pipelineId, t.stageId, t.id),
     index("deals_owner_idx").on(t.ownerId, t.id),
     index("deals_team_idx").on(t.teamId, t.id),
+    // The board's per-stage columns for a caller who sees their own or their teams' deals (db/deals.ts).
+    index("deals_owner_stage_idx").on(t.ownerId, t.stageId, t.id),
+    index("deals_team_stage_idx").on(t.teamId, t.stageId, t.id),
     index("deals_company_idx").on(t.companyId, t.id),
     index("deals_close_date_idx").on(t.expectedCloseDate, t.id),
     index("deals_updated_idx").on(t.updatedAt, t.id),
   ],
+);
+
+/**
+ * The board's counts and totals, kept by triggers on deals (migration 0009): live deals per stage, owner, team
+ * and currency. The board sums the rows the caller may see, so its totals cost the same at any number of deals.
+ * Owner and team are '' rather than null here, so that the key is unique.
+ */
+export const dealStageTotals = sqliteTable(
+  "deal_stage_totals",
+  {
+    stageId: text().notNull(),
+    ownerId: text().notNull(),
+    teamId: text().notNull(),
+    currency: text().notNull(),
+    count: integer().notNull(),
+    amount: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.stageId, t.ownerId, t.teamId, t.currency] })],
 );
 
 export const dealContacts = sqliteTable(
