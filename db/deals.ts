@@ -1,7 +1,7 @@
 // Deals as callers read them: one deal, keyset-paged lists with filters and sorts on indexed columns, and the
 // pipeline board. Every query applies the caller's visibility (db/caller.ts); writes are in db/deal-writes.ts.
 import { type SQL, sql } from "drizzle-orm";
-import { type CallerRef, canSeeRecord } from "./caller.ts";
+import { type CallerRef, canSeeRecord, visibilityParts } from "./caller.ts";
 import type { Database } from "./client.ts";
 import type { Page } from "./paging.ts";
 import type { ForecastCategory } from "./pipelines.ts";
@@ -242,21 +242,26 @@ export interface BoardOptions {
   teamId?: string | undefined;
 }
 
-/** The board's deals are the pipeline's visible live deals, newest first per stage (the list's `-created`). */
-function boardConditions(me: CallerRef, pipelineId: string, options: BoardOptions): SQL {
-  const where = [...filterConditions({ pipelineId, ownerId: options.ownerId, teamId: options.teamId })];
-  where.push(dealVisible(me));
-  return sql.join(where, sql` and `);
-}
-
-/** The first `limit` (+1, to know whether more follow) deals of each stage. */
+/**
+ * The first `limit` (+1, to know whether more follow) deals of each stage the caller may see, newest first (the
+ * list's `-created`). For each stage of the pipeline, each part of the caller's visibility (db/caller.ts) takes
+ * its newest deals through an index (stage for an admin, owner and stage, team and stage), so the cost does not
+ * grow with the number of deals. A stage can bring up to twice `limit` + 1 rows (owned and team parts);
+ * boardColumn keeps the newest.
+ */
 export function boardDealsQuery(db: Database, me: CallerRef, pipelineId: string, options: BoardOptions) {
-  return db.all<DealRow & { rank: number }>(
-    sql`select * from (select ${DEAL_COLUMNS},
-        row_number() over (partition by d.stage_id order by d.id desc) as "rank"
-      from deals d join stages s on s.id = d.stage_id where ${boardConditions(me, pipelineId, options)})
-      where "rank" <= ${options.limit + 1} order by "stageId", "rank"`,
+  const filters = sql.join(
+    filterConditions({ pipelineId, ownerId: options.ownerId, teamId: options.teamId }),
+    sql` and `,
   );
+  // Inside each subquery `d` is the subquery's own deal; `s` is the outer query's stage.
+  const parts = visibilityParts(me, sql`d.owner_id`, sql`d.team_id`, options.limit + 1).map(
+    (part) => sql`select ${DEAL_COLUMNS} from stages s join deals d on d.id in
+      (select d.id from deals d where d.stage_id = s.id and ${filters} and ${part.where}
+        order by d.id desc limit ${part.limit})
+      where s.pipeline_id = ${pipelineId}`,
+  );
+  return db.all<DealRow>(sql.join(parts, sql` union all `));
 }
 
 export interface BoardTotalRow {
@@ -268,13 +273,21 @@ export interface BoardTotalRow {
   weightedCents: number;
 }
 
-/** Per stage and currency: how many deals, their total and their probability-weighted total. */
+/**
+ * Per stage and currency: how many deals, their total and their probability-weighted total, summed from the
+ * rollup rows (deal_stage_totals, per stage, owner, team and currency) the caller may see.
+ */
 export function boardTotalsQuery(db: Database, me: CallerRef, pipelineId: string, options: BoardOptions) {
+  const owner = sql`nullif(t.owner_id, '')`;
+  const team = sql`nullif(t.team_id, '')`;
+  const where = [sql`s.pipeline_id = ${pipelineId}`, canSeeRecord(me, owner, team)];
+  if (options.ownerId !== undefined) where.push(sql`t.owner_id = ${options.ownerId}`);
+  if (options.teamId !== undefined) where.push(sql`t.team_id = ${options.teamId}`);
   return db.all<BoardTotalRow>(
-    sql`select d.stage_id as "stageId", d.currency as "currency", count(*) as "count", sum(d.amount) as "amount",
-        sum(d.amount * s.probability) as "weightedCents"
-      from deals d join stages s on s.id = d.stage_id where ${boardConditions(me, pipelineId, options)}
-      group by d.stage_id, d.currency order by d.stage_id, d.currency`,
+    sql`select t.stage_id as "stageId", t.currency as "currency", sum(t.count) as "count",
+        sum(t.amount) as "amount", sum(t.amount) * s.probability as "weightedCents"
+      from deal_stage_totals t join stages s on s.id = t.stage_id where ${sql.join(where, sql` and `)}
+      group by t.stage_id, t.currency order by t.stage_id, t.currency`,
   );
 }
 
@@ -295,6 +308,7 @@ export function toCurrencyTotal(row: BoardTotalRow): CurrencyTotal {
 }
 
 /** The deals of one stage as the board shows them, and where the deal list continues. */
-export function boardColumn(rows: (DealRow & { rank: number })[], limit: number): Page<DealView> {
-  return dealPage(rows, { sort: "-created", limit });
+export function boardColumn(rows: DealRow[], limit: number): Page<DealView> {
+  const newestFirst = [...rows].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return dealPage(newestFirst, { sort: "-created", limit });
 }

@@ -1,10 +1,18 @@
 // Reading contacts: one contact as the API shows it, and the filtered, sorted, keyset-paged list, always
 // scoped by who may see which record (db/caller.ts).
-import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, type SQL, sql } from "drizzle-orm";
 import { type CallerRef, canSeeRecord } from "../caller.ts";
 import type { Database } from "../client.ts";
 import { contacts } from "../schema/index.ts";
-import { type OwnedListFilter, orderBy, ownedListConditions, type Sort } from "./list.ts";
+import {
+  type OwnedListFilter,
+  orderBy,
+  ownedListConditions,
+  ownedListWhere,
+  SEARCH_TABLES,
+  type Sort,
+  searchMatch,
+} from "./list.ts";
 
 const tagsJson = sql<string>`(select coalesce(json_group_array(tag), '[]') from (select tag from contact_tags where contact_id = ${contacts.id} order by tag))`;
 
@@ -103,30 +111,52 @@ export interface ContactFilter extends OwnedListFilter {
   email?: string | undefined;
 }
 
+const search = SEARCH_TABLES.contacts;
+
 const SORT_COLUMNS = {
   id: contacts.id,
   name: contacts.name,
   createdAt: contacts.createdAt,
   updatedAt: contacts.updatedAt,
+  match: search.fts.rowid,
 } as const;
 
+export type ContactListRow = ContactRow & { match?: number | null };
+
+/**
+ * One page (+1 row, to know whether more follow) of the contacts the caller may see. Sorted `match`, the search
+ * index drives: it hands its matches over newest first and the page stops after `limit`.
+ */
 export function listContactsQuery(db: Database, me: CallerRef, f: ContactFilter) {
   const column = SORT_COLUMNS[f.sort.key];
   const conditions: (SQL | undefined)[] = [
-    ...ownedListConditions(contacts, "contacts", column, me, f),
+    ...ownedListConditions(contacts, "contacts", column, f),
     f.lifecycleStage ? sql`${contacts.lifecycleStage} = ${f.lifecycleStage}` : undefined,
     f.leadStatus ? sql`${contacts.leadStatus} = ${f.leadStatus}` : undefined,
     f.companyId ? eq(contacts.companyId, f.companyId) : undefined,
     f.email ? eq(contacts.email, f.email.toLowerCase()) : undefined,
     f.tag ? sql`${contacts.id} in (select contact_id from contact_tags where tag = ${f.tag})` : undefined,
   ];
+  if (f.sort.key === "match") {
+    return db
+      .select({ contact: contacts, tags: tagsJson, match: search.fts.rowid })
+      .from(search.fts)
+      .innerJoin(search.rows, eq(search.rows.rowid, search.fts.rowid))
+      .innerJoin(contacts, eq(contacts.id, search.rows.id))
+      .where(
+        and(searchMatch(search, f.q), ownedListWhere(contacts, contacts, me, conditions, f.sort, f.limit)),
+      )
+      .orderBy(desc(search.fts.rowid))
+      .limit(f.limit + 1);
+  }
   return select(db)
-    .where(and(...conditions))
+    .where(ownedListWhere(contacts, contacts, me, conditions, f.sort, f.limit))
     .orderBy(orderBy(column, contacts.id, f.sort))
     .limit(f.limit + 1);
 }
 
-/** The sort value of a contact, for the cursor after it. */
-export function contactSortValue(view: ContactView, sort: Sort): string | number {
-  return sort.key === "id" ? view.id : view[sort.key];
+/** The sort value of a contact on the list, for the cursor after it. */
+export function contactSortValue(row: ContactListRow, sort: Sort): string | number {
+  if (sort.key === "match") return row.match ?? 0;
+  return sort.key === "id" ? row.contact.id : row.contact[sort.key];
 }

@@ -8,6 +8,7 @@
 // constant rows, which are not tables.
 import { describe, expect, it } from "vitest";
 import type { CallerRef } from "../../db/caller.ts";
+import { listCompaniesQuery } from "../../db/companies/queries.ts";
 import { contact360Queries } from "../../db/contact-360.ts";
 import { listContactsQuery } from "../../db/contacts/queries.ts";
 import {
@@ -105,6 +106,41 @@ describe("contacts list", () => {
       );
     });
   }
+});
+
+describe("lists with q and no sort, and a rep's list", () => {
+  const match = { key: "match", desc: true } as const;
+
+  it("lets the search index drive a search in its own order, so the page stops early (no sort of every match)", async () => {
+    for (const query of [
+      listContactsQuery(t.db, me, { sort: match, limit: 50, q: "nguyen van" }),
+      listContactsQuery(t.db, me, { sort: match, limit: 50, q: "nguyen van", cursor: [42, ID] }),
+      listContactsQuery(t.db, me, { sort: match, limit: 50, q: "an", lifecycleStage: "lead" }),
+      listCompaniesQuery(t.db, me, { sort: match, limit: 50, q: "an phat" }),
+    ]) {
+      const plan = await planOf(query);
+      expect(fullScans(plan), plan.join("\n")).toEqual([]);
+      expect(
+        plan.find((step) => /^(SCAN|SEARCH) /.test(step)),
+        plan.join("\n"),
+      ).toMatch(/^SCAN (contacts|companies)_fts VIRTUAL TABLE INDEX/);
+      expect(plan.join("\n")).not.toContain("TEMP B-TREE FOR ORDER BY");
+    }
+  });
+
+  it("reads a caller's own and team rows through the owner and team indexes in id order", async () => {
+    for (const caller of [me, apiKeyCaller]) {
+      const plan = (
+        await planOf(listContactsQuery(t.db, caller, { sort: { key: "id", desc: false }, limit: 50 }))
+      ).join("\n");
+      expect(plan).toContain("USING INDEX contacts_owner_idx (owner_id=?)");
+      expect(plan).toMatch(/USING INDEX contacts_team_idx \(team_id=\?\)/);
+    }
+    const companies = (
+      await planOf(listCompaniesQuery(t.db, me, { sort: { key: "id", desc: true }, limit: 50 }))
+    ).join("\n");
+    expect(companies).toContain("USING INDEX companies_owner_idx (owner_id=?)");
+  });
 });
 
 describe("deals list and board", () => {

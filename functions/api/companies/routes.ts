@@ -135,7 +135,7 @@ export const companyRoutes = createRouter()
   .route("/", companyBatchRoutes)
   .openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const sort = parseSort(query.sort);
+    const sort = parseSort(query.sort, query.q);
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (!sort || cursor === null)
       throw new ApiError("validation_failed", "cursor: Not a cursor of this list.");
@@ -168,10 +168,11 @@ export const companyRoutes = createRouter()
           }),
         ] as const,
     );
-    const items = rows.slice(0, query.limit).map(toCompanyView);
-    const last = items.at(-1);
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
     const nextCursor =
       rows.length > query.limit && last ? encodeCursor(companySortValue(last, sort), last.id) : null;
+    const items = page.map(toCompanyView);
     return c.json({ items, nextCursor }, 200);
   })
   .openapi(createRoute, async (c) => {

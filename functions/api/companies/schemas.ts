@@ -52,8 +52,15 @@ export const CompanyListQuery = z
     cursor: z.string().max(1024).optional(),
     sort: z
       .enum(["id", "-id", "name", "-name", "createdAt", "-createdAt", "updatedAt", "-updatedAt"])
-      .default("id"),
-    q: z.string().max(200).optional(),
+      .optional()
+      .openapi({
+        description:
+          "A leading - sorts descending. Default: `id`, or with `q`, the search index's order (newest match first), which costs the same however many records match.",
+      }),
+    q: z.string().max(200).optional().openapi({
+      description:
+        "Words to search for, case- and accent-insensitive (`nguyen van` finds `Nguyễn Văn`); the last word matches as a prefix.",
+    }),
     owner: Id.optional(),
     team: Id.optional(),
     industry: z.string().max(200).optional(),

@@ -159,7 +159,7 @@ const CUSTOM_FILTER = /^custom\.([A-Za-z0-9_]{1,64})$/;
 export const contactRoutes = createRouter()
   .openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
-    const sort = parseSort(query.sort);
+    const sort = parseSort(query.sort, query.q);
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (!sort || cursor === null)
       throw new ApiError("validation_failed", "cursor: Not a cursor of this list.");
@@ -194,10 +194,11 @@ export const contactRoutes = createRouter()
           }),
         ] as const,
     );
-    const items = rows.slice(0, query.limit).map(toContactView);
-    const last = items.at(-1);
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
     const nextCursor =
-      rows.length > query.limit && last ? encodeCursor(contactSortValue(last, sort), last.id) : null;
+      rows.length > query.limit && last ? encodeCursor(contactSortValue(last, sort), last.contact.id) : null;
+    const items = page.map(toContactView);
     return c.json({ items, nextCursor }, 200);
   })
   .openapi(createRoute, async (c) => {

@@ -1,13 +1,7 @@
 // Pipelines, their stages and the board: anyone with deals:read reads them; admins shape pipelines and stages
 // (nothing is ever deleted: archiving keeps deals and history intact).
 import { z } from "@hono/zod-openapi";
-import {
-  boardColumn,
-  boardDealsQuery,
-  boardTotalsQuery,
-  type DealRow,
-  toCurrencyTotal,
-} from "../../../db/deals.ts";
+import { boardColumn, boardDealsQuery, boardTotalsQuery, toCurrencyTotal } from "../../../db/deals.ts";
 import {
   createPipeline,
   createStage,
@@ -319,7 +313,7 @@ export const pipelineRoutes = createRouter()
     const stages = pipeline.stages.map((stage) => {
       const totals = totalRows.filter((t) => t.stageId === stage.id).map(toCurrencyTotal);
       const column = boardColumn(
-        (dealRows as (DealRow & { rank: number })[]).filter((d) => d.stageId === stage.id),
+        dealRows.filter((d) => d.stageId === stage.id),
         options.limit,
       );
       return {

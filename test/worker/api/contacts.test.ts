@@ -188,6 +188,69 @@ describe("contacts", () => {
     }
   });
 
+  it("pages a search newest match first, each once, also when matches arrive between pages", async () => {
+    const searcher = await createUser(t.db, { role: "rep" });
+    const asSearcher = (await sessionFor(t.db, searcher)).headers;
+    const made: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const { body } = await call("POST", "/api/v1/contacts", asSearcher, { name: `Phạm Quỳnh ${i}` });
+      made.push(body.id as string);
+    }
+    // Someone else's match is never shown.
+    await call("POST", "/api/v1/contacts", asOther, { name: "Phạm Quỳnh Other" });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await call(
+        "GET",
+        `/api/v1/contacts?q=pham+quynh&limit=3${cursor ? `&cursor=${cursor}` : ""}`,
+        asSearcher,
+      );
+      expect(page.status).toBe(200);
+      expect(page.trips).toBe(1);
+      seen.push(...(page.body.items as Json[]).map((c) => c.id as string));
+      cursor = page.body.nextCursor as string | null;
+      pages += 1;
+      if (pages === 1) await call("POST", "/api/v1/contacts", asSearcher, { name: "Phạm Quỳnh Late" });
+    } while (cursor);
+    // Newest first: the first page holds the last made, and the late arrival (newer than the cursor) is not
+    // pushed into later pages, so nothing repeats.
+    expect(seen.slice(0, 3)).toEqual(made.slice(-3).reverse());
+    expect(seen.filter((id) => made.includes(id))).toEqual([...made].reverse());
+    expect(new Set(seen).size).toBe(seen.length);
+    // With a sort, every match is sorted by it.
+    const byName = await call("GET", "/api/v1/contacts?q=pham+quynh&sort=-name&limit=2", asSearcher);
+    expect((byName.body.items as Json[]).map((c) => c.name)).toEqual(["Phạm Quỳnh Late", "Phạm Quỳnh 6"]);
+  });
+
+  it("lists in id order a manager's own and team rows, a rep's own, and everything for an admin", async () => {
+    const boss = await createUser(t.db, { role: "manager" });
+    const admin = await createUser(t.db, { role: "admin" });
+    const member = await createUser(t.db, { role: "rep" });
+    const team = await createTeam(t.db, `Parts ${crypto.randomUUID()}`, [
+      { user: boss, lead: true },
+      { user: member },
+    ]);
+    const as = async (user: TestUser) => (await sessionFor(t.db, user)).headers;
+    const mine = await call("POST", "/api/v1/contacts", await as(boss), { name: "Boss own", teamId: team });
+    const theirs = await call("POST", "/api/v1/contacts", await as(member), {
+      name: "Member's",
+      teamId: team,
+    });
+    const outside = await call("POST", "/api/v1/contacts", asOther, { name: "Outside" });
+    const ids = async (user: TestUser, filter = "") =>
+      (
+        (await call("GET", `/api/v1/contacts?limit=200&sort=-id${filter}`, await as(user))).body
+          .items as Json[]
+      ).map((c) => c.id);
+    expect(await ids(boss)).toEqual([theirs.body.id, mine.body.id]);
+    expect(await ids(member)).toEqual([theirs.body.id]);
+    expect(await ids(admin, `&team=${team}`)).toEqual([theirs.body.id, mine.body.id]);
+    expect(await ids(admin, `&owner=${other.id}`)).toContain(outside.body.id);
+    expect(await ids(boss, `&owner=${other.id}`)).toEqual([]);
+  });
+
   it("filters by lifecycle, tag and custom value", async () => {
     const c = await call("POST", "/api/v1/contacts", asRep, {
       name: "Filter me",

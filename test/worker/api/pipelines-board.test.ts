@@ -114,6 +114,55 @@ describe("the pipeline board", () => {
     expect(rest.body.nextCursor).toBeNull();
   });
 
+  it("shows a manager the team's deals in the columns, newest first, as well as in the figures", async () => {
+    const { body } = await call("GET", `/api/v1/pipelines/${pipelineId}/board`, p.as.managerA);
+    expect(stageOf(body, first).deals.map((d: Json) => d.amount)).toEqual([500_000, 3000, 1000]);
+    const asAdmin = await call("GET", `/api/v1/pipelines/${pipelineId}/board?limit=3`, p.as.admin);
+    expect(stageOf(asAdmin.body, first).deals.map((d: Json) => d.amount)).toEqual([7000, 500_000, 3000]);
+  });
+
+  it("keeps its figures equal to the deals themselves through moves, edits, hand-overs, deletes and restores", async () => {
+    const made = await call("POST", "/api/v1/deals", p.as.repA, {
+      name: "Changing",
+      amount: 100,
+      currency: "USD",
+      pipelineId,
+      stageId: first,
+    });
+    const id = made.body.id as string;
+    const patch = async (change: Json) => {
+      const res = await call("PATCH", `/api/v1/deals/${id}`, p.as.admin, change);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    };
+    expect((await call("POST", `/api/v1/deals/${id}/move`, p.as.repA, { stageId: second })).status).toBe(200);
+    await patch({ amount: 250 });
+    await patch({ currency: "EUR" });
+    await patch({ ownerId: p.repB.id });
+    expect((await call("DELETE", `/api/v1/deals/${id}`, p.as.admin)).status).toBe(204);
+    expect((await call("POST", `/api/v1/deals/${id}/restore`, p.as.admin)).status).toBe(200);
+    await patch({ teamId: null });
+    const counted = await t.db.$client.execute({
+      sql: `select stage_id, currency, count(*) as n, sum(amount) as amount from deals
+        where pipeline_id = ? and deleted_at is null group by 1, 2 order by 1, 2`,
+      args: [pipelineId],
+    });
+    const expected = counted.rows.map((r) => ({
+      stageId: r.stage_id,
+      currency: r.currency,
+      count: Number(r.n),
+      amount: Number(r.amount),
+    }));
+    const { body } = await call("GET", `/api/v1/pipelines/${pipelineId}/board`, p.as.admin);
+    const shown = body.stages
+      .flatMap((s: Json) => s.totals.map((x: Json) => ({ stageId: s.stage.id, ...x })))
+      .map(({ stageId, currency, count, amount }: Json) => ({ stageId, currency, count, amount }))
+      .sort((a: Json, b: Json) => (a.stageId + a.currency < b.stageId + b.currency ? -1 : 1));
+    expect(shown).toEqual(expected);
+    expect(stageOf(body, second).totals).toContainEqual(
+      expect.objectContaining({ currency: "EUR", count: 1, amount: 250 }),
+    );
+  });
+
   it("answers 404 for an unknown pipeline and 422 for a bad limit", async () => {
     expect((await call("GET", "/api/v1/pipelines/nope/board", p.as.repA)).status).toBe(404);
     expect((await call("GET", `/api/v1/pipelines/${pipelineId}/board?limit=0`, p.as.repA)).status).toBe(422);
