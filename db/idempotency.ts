@@ -1,5 +1,6 @@
-// Idempotency keys: a POST's key is claimed before its handler runs and holds the first response once it is
-// known, so a retry is answered from here instead of creating the record twice. Kept a day.
+// Idempotency keys: a POST's key is claimed before its work commits (in the same batch, or in a trip of its own
+// first) and holds the first response once it is known, so a retry is answered from here instead of creating
+// the record twice. Kept a day.
 import { and, eq, lt } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import { idempotencyKeys } from "./schema/index.ts";
@@ -29,9 +30,49 @@ export type Claim =
   | { kind: "replay"; status: number; response: StoredResponse };
 
 /**
- * Claims the key for this request, or reads what holds it, in one round trip. The insert wins or loses
- * atomically, so of two requests with the same key at once exactly one runs its handler. A row older than a
- * day counts as gone (the daily prune may not have reached it) and is claimed afresh.
+ * A claim that rides in the request's own batch (functions/access.ts puts its statements first): `ready` until
+ * a batch carries it, `taken` once one committed, `held` when that batch found the key already claimed.
+ */
+export interface BatchClaim {
+  readonly request: KeyRequest;
+  readonly now: number;
+  state: "ready" | "taken" | "held";
+}
+
+/**
+ * The statements that claim a key at the head of a batch. The plain INSERT is its own guard: when the key is
+ * held its primary key refuses the row, which aborts the whole batch (`isKeyHeld` recognises the refusal), so
+ * nothing after it runs; when the batch fails later, the claim rolls back with everything else. A row older
+ * than a day counts as gone (the daily prune may not have reached it): the first statement clears it.
+ */
+export function claimStatements(db: Database, request: KeyRequest, now: number) {
+  return [
+    db
+      .delete(idempotencyKeys)
+      .where(
+        and(
+          eq(idempotencyKeys.scope, request.scope),
+          eq(idempotencyKeys.key, request.key),
+          lt(idempotencyKeys.createdAt, now - KEEP_IDEMPOTENCY_KEYS_MS),
+        ),
+      ),
+    db.insert(idempotencyKeys).values({ ...request, status: PENDING, response: "", createdAt: now }),
+  ] as const;
+}
+
+/** Whether a batch failed because its claim statement found the key held. */
+export function isKeyHeld(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
+    if (/UNIQUE constraint failed: idempotency_keys\.scope, idempotency_keys\.key/.test(e.message))
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Claims the key for this request, or reads what holds it, in one round trip of its own. The insert wins or
+ * loses atomically, so of two requests with the same key at once exactly one runs its handler. A row older
+ * than a day counts as gone and is claimed afresh.
  */
 export async function claimIdempotencyKey(db: Database, request: KeyRequest, now: number): Promise<Claim> {
   const row = { ...request, status: PENDING, response: "", createdAt: now };
@@ -52,14 +93,32 @@ export async function claimIdempotencyKey(db: Database, request: KeyRequest, now
         setWhere: lt(idempotencyKeys.createdAt, now - KEEP_IDEMPOTENCY_KEYS_MS),
       })
       .returning({ createdAt: idempotencyKeys.createdAt }),
-    db
-      .select()
-      .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.scope, request.scope), eq(idempotencyKeys.key, request.key))),
+    heldKeyQuery(db, request),
   ]);
   if (claimed.length > 0) return { kind: "claimed" };
-  const held = existing[0];
-  // Only a concurrent prune can remove the row between the two statements; the caller may simply retry.
+  return heldBy(existing[0], request);
+}
+
+/** What holds a key that a batch found held (one round trip): the first response, or why there is none. */
+export async function readHeldKey(
+  db: Database,
+  request: KeyRequest,
+): Promise<Exclude<Claim, { kind: "claimed" }>> {
+  return heldBy((await heldKeyQuery(db, request))[0], request);
+}
+
+function heldKeyQuery(db: Database, request: KeyRequest) {
+  return db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.scope, request.scope), eq(idempotencyKeys.key, request.key)));
+}
+
+function heldBy(
+  held: typeof idempotencyKeys.$inferSelect | undefined,
+  request: KeyRequest,
+): Exclude<Claim, { kind: "claimed" }> {
+  // Gone since it was found held (given back after an error, or pruned): the caller may simply retry.
   if (!held) return { kind: "pending" };
   if (held.method !== request.method || held.path !== request.path || held.bodyHash !== request.bodyHash) {
     return { kind: "mismatch" };

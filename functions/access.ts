@@ -16,10 +16,10 @@ import {
 } from "../db/access.ts";
 import { touchApiKeyStatement } from "../db/api-keys.ts";
 import type { CallerRef } from "../db/caller.ts";
+import { type BatchClaim, claimStatements, isKeyHeld } from "../db/idempotency.ts";
 import { csrfProtection } from "./auth/middleware.ts";
 import type { AppEnv } from "./env.ts";
 import { ApiError, errorResponses, problemContent } from "./errors.ts";
-import { isKeyedPath } from "./middleware/idempotency.ts";
 
 export type RouteAccess = Access | "public";
 
@@ -69,7 +69,11 @@ const securedResponses = {
   404: problemContent("Not found, or not visible to the caller"),
 } as const;
 
-/** createRoute with an access declaration; registers the route in the route table. */
+/**
+ * createRoute with an access declaration; registers the route in the route table. A route declared for
+ * callers (not public) reaches the database only through authorizedRead/authorizedWrite, which check its
+ * caller in the same round trip; the first of them also carries a keyed POST's claim (`claimsInBatch`).
+ */
 export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(
   config: R & { access: RouteAccess; record?: string },
 ) {
@@ -110,6 +114,40 @@ export function defineRoute<const R extends Omit<RouteConfig, "middleware">>(
     middleware: access === "public" ? [] : [csrfProtection, requireAccess(access)],
     responses: { ...securedResponses, ...route.responses },
   } as unknown as R);
+}
+
+/**
+ * POSTs that are not keyed: the session routes (login, refresh, logout, password reset, 2FA) create no
+ * resource and must run every time; an API key's secret is shown once and must not be kept in a second table.
+ */
+export function isKeyedPath(path: string): boolean {
+  if (!path.startsWith("/api/v1/")) return false;
+  if (path.startsWith("/api/v1/auth/")) return false;
+  return path !== "/api/v1/api-keys";
+}
+
+/**
+ * Whether a keyed POST to `path` claims its key in its handler's own batch: true when every POST route that
+ * matches the path was declared here for callers (not public). Such a handler reaches the database only
+ * through authorizedRead/authorizedWrite, where its caller is checked, and the first of them carries the
+ * claim. Any other POST (public, or not declared through defineRoute) claims its key in a trip of its own first.
+ */
+export function claimsInBatch(path: string): boolean {
+  const routes = routeTable.filter((route) => route.method === "POST" && pathPattern(route.path).test(path));
+  return routes.length > 0 && routes.every((route) => route.access !== "public");
+}
+
+const pathPatterns = new Map<string, RegExp>();
+
+/** `/api/v1/contacts/{id}/restore` as a pattern of the paths it answers. */
+function pathPattern(path: string): RegExp {
+  let pattern = pathPatterns.get(path);
+  if (!pattern) {
+    const parts = path.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    pattern = new RegExp(`^${parts.join("[^/]+")}$`);
+    pathPatterns.set(path, pattern);
+  }
+  return pattern;
 }
 
 function describeAccess(access: Access): string {
@@ -158,12 +196,15 @@ export async function authorizedRead<T extends readonly Item[]>(
   build: (principalId: PrincipalRef) => T,
 ): Promise<{ principal: Principal; results: BatchResponse<T> }> {
   const { db, credentials, access, now } = requestAuth(c);
+  const claim = claimToCarry(c);
   const queries = build(principalRef(credentials));
-  const [rows, ...results] = await db.batch([
-    principalQuery(db, credentials, now),
-    ...queries,
-    ...touch(c, now),
-  ] as unknown as [Item, ...Item[]]);
+  const [rows, ...results] = await runBatch(
+    c,
+    claim,
+    // A read that carries a claim checks the caller in SQL as well, so that a refusal rolls the claim back.
+    claim ? [accessGuard(db, credentials, access, now)] : [],
+    [principalQuery(db, credentials, now), ...queries, ...touch(c, now)],
+  );
   const principal = toPrincipal((rows as Parameters<typeof toPrincipal>[0][])[0]);
   const decision = decide(principal, access);
   if (decision !== "ok" || !principal) throw refuse(c, decision === "ok" ? "unauthenticated" : decision);
@@ -182,23 +223,66 @@ export async function authorizedWrite<T extends readonly Item[]>(
   options: { conflict?: string } = {},
 ): Promise<{ principal: Principal; results: BatchResponse<T> }> {
   const { db, credentials, access, now } = requestAuth(c);
+  const claim = claimToCarry(c);
   const statements = build(principalRef(credentials));
+  const [rows, ...results] = await runBatch(
+    c,
+    claim,
+    [accessGuard(db, credentials, { ...access, write: access.write ?? true }, now)],
+    [principalQuery(db, credentials, now), ...statements, ...touch(c, now)],
+    options.conflict,
+  );
+  const principal = toPrincipal((rows as Parameters<typeof toPrincipal>[0][])[0]);
+  if (!principal) throw refuse(c, "unauthenticated");
+  c.set("authorized", true);
+  return { principal, results: results.slice(0, statements.length) as unknown as BatchResponse<T> };
+}
+
+/**
+ * The request's Idempotency-Key claim when this batch is to carry it: the first batch of a keyed request
+ * (functions/middleware/idempotency.ts), until one commits. A batch made while answering an error (app.ts
+ * checks the caller of a refused request) carries none: that request failed.
+ */
+function claimToCarry(c: Context<AppEnv>): BatchClaim | null {
+  const claim = c.get("idempotencyClaim");
+  if (!claim || c.error) return null;
+  // The key is held by another request: nothing may run without it.
+  if (claim.state === "held") throw keyHeld();
+  return claim.state === "ready" ? claim : null;
+}
+
+/**
+ * One db.batch: the claim's statements (if any), then `head` (guards, whose results are dropped), then
+ * `body`, whose results are returned. The batch is one transaction, so a claim commits with the work or not
+ * at all; a guard's refusal becomes the answer it names.
+ */
+async function runBatch(
+  c: Context<AppEnv>,
+  claim: BatchClaim | null,
+  head: Item[],
+  body: Item[],
+  conflict?: string,
+): Promise<unknown[]> {
+  const db = c.get("db");
+  const claiming: Item[] = claim ? [...claimStatements(db, claim.request, claim.now)] : [];
   try {
-    const [, rows, ...results] = await db.batch([
-      accessGuard(db, credentials, { ...access, write: access.write ?? true }, now),
-      principalQuery(db, credentials, now),
-      ...statements,
-      ...touch(c, now),
-    ] as unknown as [Item, ...Item[]]);
-    const principal = toPrincipal((rows as Parameters<typeof toPrincipal>[0][])[0]);
-    if (!principal) throw refuse(c, "unauthenticated");
-    c.set("authorized", true);
-    return { principal, results: results.slice(0, statements.length) as unknown as BatchResponse<T> };
+    const results = await db.batch([...claiming, ...head, ...body] as unknown as [Item, ...Item[]]);
+    if (claim) claim.state = "taken";
+    return (results as unknown[]).slice(claiming.length + head.length);
   } catch (error) {
+    if (claim && isKeyHeld(error)) {
+      claim.state = "held";
+      throw keyHeld();
+    }
     const verdict = guardVerdict(error);
-    if (verdict) throw refuse(c, verdict, options.conflict);
+    if (verdict) throw refuse(c, verdict, conflict);
     throw error;
   }
+}
+
+/** What a batch that found its key held answers, until the idempotency middleware answers in its place. */
+function keyHeld(): ApiError {
+  return new ApiError("conflict", "A request with this Idempotency-Key is still being processed.");
 }
 
 /** Keeps an API key's last-used time current, in the same round trip (at most one write a minute per key). */

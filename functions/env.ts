@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Access, Credentials } from "../db/access.ts";
 import type { Database } from "../db/client.ts";
+import type { BatchClaim } from "../db/idempotency.ts";
 import type { QueueMessage } from "../queues/message.ts";
 import { parseSigningKeys } from "./auth/tokens.ts";
 
@@ -15,6 +16,9 @@ export interface Env {
   CRM_ADMIN_PASSWORD?: string;
   ASSETS?: Fetcher;
   LOGIN_RATE_LIMITER?: RateLimit;
+  /** Public form submissions per form, and per form and address (functions/forms/submit.ts). */
+  FORM_RATE_LIMITER?: RateLimit;
+  FORM_IP_RATE_LIMITER?: RateLimit;
   CAPTURE_QUEUE: Queue<QueueMessage>;
   EVENTS_QUEUE: Queue<QueueMessage>;
   OUTBOUND_QUEUE: Queue<QueueMessage>;
@@ -52,6 +56,8 @@ export interface AppEnv {
     access: Access | null;
     /** The caller passed the route's access check in this request's round trip. */
     authorized: boolean;
+    /** The Idempotency-Key claim that the request's first batch carries (functions/middleware/idempotency.ts). */
+    idempotencyClaim: BatchClaim | null;
   };
 }
 
