@@ -30,6 +30,11 @@ export const AUDIT_ACTIONS = [
   "settings.changed",
   "export.created",
   "record.deleted",
+  "form.created",
+  "form.updated",
+  "form.archived",
+  "form.restored",
+  "form_submission.replayed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

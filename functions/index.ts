@@ -5,9 +5,10 @@ import { docsRoutes } from "./api/docs/routes.ts";
 import { apiRoutes } from "./api/index.ts";
 import { createApp } from "./app.ts";
 import type { Env } from "./env.ts";
+import { publicFormRoutes } from "./forms/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 
-export const app = createApp().route("/", healthRoutes).route("/", apiRoutes);
+export const app = createApp().route("/", healthRoutes).route("/", apiRoutes).route("/", publicFormRoutes);
 app.route("/", docsRoutes(app));
 
 app.openAPIRegistry.registerComponent("securitySchemes", "session", {

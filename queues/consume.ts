@@ -7,6 +7,8 @@ import { type QueueMessage, QueueMessageSchema } from "./message.ts";
 export interface ConsumerServices {
   db: Database;
   config: Config;
+  /** The queues a consumer or job hands work on to (the capture sweep, events after a lead came in). */
+  queues: { capture: Queue<QueueMessage>; events: Queue<QueueMessage>; outbound: Queue<QueueMessage> };
 }
 
 export type MessageHandler = (message: QueueMessage, services: ConsumerServices) => Promise<void>;

@@ -10,7 +10,11 @@ import { outboundHandlers } from "./outbound.ts";
 
 export function createServices(env: Env): ConsumerServices {
   const config = readConfig(env);
-  return { config, db: createDb({ url: config.LIBSQL_URL, authToken: config.LIBSQL_AUTH_TOKEN }) };
+  return {
+    config,
+    db: createDb({ url: config.LIBSQL_URL, authToken: config.LIBSQL_AUTH_TOKEN }),
+    queues: { capture: env.CAPTURE_QUEUE, events: env.EVENTS_QUEUE, outbound: env.OUTBOUND_QUEUE },
+  };
 }
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {

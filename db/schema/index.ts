@@ -1,4 +1,5 @@
 // The whole database schema, one file per area.
 export * from "./auth.ts";
 export * from "./crm.ts";
+export * from "./forms.ts";
 export * from "./system.ts";

@@ -12,6 +12,8 @@ import { contactBatchRoutes } from "./contacts/batch-routes.ts";
 import { contactRoutes } from "./contacts/routes.ts";
 import { customFieldRoutes } from "./custom-fields/routes.ts";
 import { dealRoutes } from "./deals/routes.ts";
+import { formRoutes } from "./forms/routes.ts";
+import { formSubmissionRoutes } from "./forms/submission-routes.ts";
 import { outboxRoutes } from "./outbox/routes.ts";
 import { pipelineRoutes } from "./pipelines/routes.ts";
 import { searchRoutes } from "./search/routes.ts";
@@ -38,4 +40,6 @@ export const apiRoutes = createRouter()
   .route("/", dealRoutes)
   .route("/", activityRoutes)
   .route("/", taskRoutes)
+  .route("/", formRoutes)
+  .route("/", formSubmissionRoutes)
   .route("/", searchRoutes);

@@ -1757,7 +1757,12 @@ export interface paths {
             | "api_key.revoked"
             | "settings.changed"
             | "export.created"
-            | "record.deleted";
+            | "record.deleted"
+            | "form.created"
+            | "form.updated"
+            | "form.archived"
+            | "form.restored"
+            | "form_submission.replayed";
           actorUserId?: string;
           targetType?: string;
           targetId?: string;
@@ -3256,7 +3261,9 @@ export interface paths {
         query?: {
           limit?: number;
           cursor?: string;
+          /** @description A leading - sorts descending. Default: `id`, or with `q`, the search index's order (newest match first), which costs the same however many records match. */
           sort?: "id" | "-id" | "name" | "-name" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
+          /** @description Words to search for, case- and accent-insensitive (`nguyen van` finds `Nguyễn Văn`); the last word matches as a prefix. */
           q?: string;
           owner?: string;
           team?: string;
@@ -4012,7 +4019,9 @@ export interface paths {
         query?: {
           limit?: number;
           cursor?: string;
+          /** @description A leading - sorts descending. Default: `id`, or with `q`, the search index's order (newest match first), which costs the same however many records match. */
           sort?: "id" | "-id" | "name" | "-name" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
+          /** @description Words to search for, case- and accent-insensitive (`nguyen van` finds `Nguyễn Văn`); the last word matches as a prefix. */
           q?: string;
           owner?: string;
           team?: string;
@@ -7779,6 +7788,940 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/forms": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List forms, newest first (live ones unless state says otherwise)
+     * @description Requires `forms:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          state?: "live" | "archived" | "all";
+          /** @description Part of the name. */
+          q?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of forms */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FormPage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create a form
+     * @description Requires `forms:write`. Roles: admin, manager. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["FormInput"];
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Form"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/forms/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a form (ETag)
+     * @description Requires `forms:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The form */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Form"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /**
+     * Replace a form's definition (If-Match); the Turnstile secret stays unless a new one is sent
+     * @description Requires `forms:write`. Roles: admin, manager. Not for read-only users.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["FormInput"];
+        };
+      };
+      responses: {
+        /** @description Replaced */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Form"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description If-Match names a version that is no longer current */
+        412: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    /**
+     * Archive a form: it takes no more submissions (it can be restored)
+     * @description Requires `forms:write`. Roles: admin, manager. Not for read-only users.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Archived */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/forms/{id}/restore": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Restore an archived form
+     * @description Requires `forms:write`. Roles: admin, manager. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Restored */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Form"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/forms/{id}/submissions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A form's submissions, newest first: filter by status and time, search by email or name
+     * @description Requires `forms:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          cursor?: string;
+          status?: "received" | "processed" | "duplicate" | "spam" | "failed";
+          /** @description Part of the email or name, or of any value. */
+          q?: string;
+          /** @description Received at or after (epoch ms or ISO). */
+          from?: string;
+          /** @description Received at or before (epoch ms or ISO). */
+          to?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of submissions */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FormSubmissionPage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/form-submissions/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One submission, with what was posted and what became of it
+     * @description Requires `forms:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The submission */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FormSubmission"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/form-submissions/{id}/replay": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Process a spam or failed submission again, its spam checks skipped
+     * @description Requires `forms:write`. Roles: admin, manager. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Queued, or processed at once */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FormSubmissionReplay"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The submission is neither spam nor failed */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/search": {
     parameters: {
       query?: never;
@@ -7881,6 +8824,183 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/f/{id}/definition": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A form's public definition, as the embed renders it
+     * @description Public. CORS for the form's allowed origins; cacheable for a minute. Never carries secrets.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The form */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["PublicForm"];
+          };
+        };
+        /** @description No such form, or it is archived */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/f/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Submit a form: queued at once, made a lead by the capture consumer
+     * @description Public. JSON (as the embed sends it) or a plain HTML form post (urlencoded or multipart, with the hidden inputs of the hosted page: _sid, _vid, _rendered, _lang, _page). At most 16 KB. The answer comes once the submission is durable (queued, or written to the database); retry 429 and 503 with the same submissionId. Spam is accepted and kept, marked, never made a lead.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": components["schemas"]["PublicSubmission"];
+          "application/x-www-form-urlencoded": {
+            [key: string]: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Accepted (JSON) */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SubmissionAccepted"];
+          };
+        };
+        /** @description Accepted (plain form post): on to the redirect URL or the hosted thank-you page */
+        303: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description The body could not be read as a submission */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Posted from an origin the form does not allow */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such form, or it is archived */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Over 16 KB */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Neither JSON nor a form post */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Values the form refuses, field by field (a plain form post gets its page again, as HTML) */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["SubmissionProblem"];
+          };
+        };
+        /** @description Too many submissions from this address or to this form; retry after Retry-After */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Neither the queue nor the database took it; retry after Retry-After */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -9015,6 +10135,363 @@ export interface components {
        */
       status?: "open" | "done";
     };
+    FormPage: {
+      items: components["schemas"]["Form"][];
+      nextCursor: string | null;
+    };
+    Form: {
+      id: string;
+      name: string;
+      /**
+       * @description The first is the default.
+       * @default [
+       *       "en"
+       *     ]
+       */
+      languages?: ("en" | "vi")[];
+      fields: components["schemas"]["FormField"][];
+      /**
+       * @default {
+       *       "en": "Submit",
+       *       "vi": "Gửi"
+       *     }
+       */
+      submitLabel?: {
+        en: string;
+        vi?: string;
+      };
+      consent?: components["schemas"]["FormConsent"];
+      /**
+       * @default {
+       *       "message": {
+       *         "en": "Thank you! We will be in touch soon.",
+       *         "vi": "Cảm ơn bạn! Chúng tôi sẽ sớm liên hệ."
+       *       },
+       *       "redirectUrl": null
+       *     }
+       */
+      thankYou?: {
+        message: {
+          en: string;
+          vi?: string;
+        };
+        /** @default null */
+        redirectUrl?: string | null;
+      };
+      /**
+       * @description Set on new contacts; an existing contact only ever moves forward.
+       * @default lead
+       * @enum {string}
+       */
+      lifecycleStage?:
+        | "subscriber"
+        | "lead"
+        | "mql"
+        | "sql"
+        | "opportunity"
+        | "customer"
+        | "evangelist"
+        | "disqualified"
+        | "churned";
+      /**
+       * @description Set on contacts that have none yet.
+       * @default new
+       * @enum {string|null}
+       */
+      leadStatus?: "new" | "attempting" | "connected" | "qualified" | "unqualified" | null;
+      /**
+       * @description A deal to open for each lead the form brings in.
+       * @default null
+       */
+      deal?: {
+        pipelineId: string;
+        /** @description Default: the pipeline's first open stage. */
+        stageId?: string;
+        /**
+         * @description {form}, {name}, {email} and {field_key} are replaced.
+         * @default {form}: {name}
+         */
+        name?: string;
+        /** @default 0 */
+        amount?: number;
+        /** @default USD */
+        currency?: string;
+      } | null;
+      defaultOwnerId: string | null;
+      /**
+       * @default {
+       *       "owner": true,
+       *       "emails": []
+       *     }
+       */
+      notify?: {
+        /** @default true */
+        owner?: boolean;
+        /** @default [] */
+        emails?: string[];
+      };
+      allowedOrigins: string[];
+      spam: {
+        honeypotName: string;
+        minFillMs: number;
+        turnstile: {
+          siteKey: string;
+          secretKeySet: boolean;
+        } | null;
+        perIpLimit: {
+          max: number;
+          windowMinutes: number;
+        } | null;
+      };
+      links: {
+        /** @description The hosted form page. */
+        hosted: string;
+        /** @description The public definition the embed reads. */
+        definition: string;
+        /** @description The snippet that puts the form on any page. */
+        embed: string;
+      };
+      version: number;
+      createdAt: number;
+      updatedAt: number;
+      archivedAt: number | null;
+    };
+    FormField: {
+      key: string;
+      /** @enum {string} */
+      type:
+        | "text"
+        | "email"
+        | "phone"
+        | "textarea"
+        | "number"
+        | "select"
+        | "multiselect"
+        | "checkbox"
+        | "date"
+        | "url"
+        | "hidden";
+      label: components["schemas"]["LocalizedText"];
+      placeholder?: components["schemas"]["LocalizedText"];
+      /** @default false */
+      required?: boolean;
+      options?: {
+        value: string;
+        label: components["schemas"]["LocalizedText"];
+      }[];
+      min?: number;
+      max?: number;
+      maxLength?: number;
+      /**
+       * @description Where the value is written: contact.email|phone|firstName|lastName|name|jobTitle|address, contact.custom.<key> (a contact custom field), or company.name|domain|industry|size|country. Null keeps it on the submission and the timeline only.
+       * @default null
+       */
+      mapTo?: string | null;
+    };
+    /** @description English, and optionally Vietnamese (English stands in where it is missing). */
+    LocalizedText: {
+      en: string;
+      vi?: string;
+    };
+    /** @default null */
+    FormConsent: {
+      text: {
+        en: string;
+        vi?: string;
+      };
+      /** @default true */
+      required?: boolean;
+    } | null;
+    FormInput: {
+      name: string;
+      /**
+       * @description The first is the default.
+       * @default [
+       *       "en"
+       *     ]
+       */
+      languages?: ("en" | "vi")[];
+      fields: components["schemas"]["FormField"][];
+      /**
+       * @default {
+       *       "en": "Submit",
+       *       "vi": "Gửi"
+       *     }
+       */
+      submitLabel?: {
+        en: string;
+        vi?: string;
+      };
+      consent?: components["schemas"]["FormConsent"];
+      /**
+       * @default {
+       *       "message": {
+       *         "en": "Thank you! We will be in touch soon.",
+       *         "vi": "Cảm ơn bạn! Chúng tôi sẽ sớm liên hệ."
+       *       },
+       *       "redirectUrl": null
+       *     }
+       */
+      thankYou?: {
+        message: {
+          en: string;
+          vi?: string;
+        };
+        /** @default null */
+        redirectUrl?: string | null;
+      };
+      /**
+       * @description Set on new contacts; an existing contact only ever moves forward.
+       * @default lead
+       * @enum {string}
+       */
+      lifecycleStage?:
+        | "subscriber"
+        | "lead"
+        | "mql"
+        | "sql"
+        | "opportunity"
+        | "customer"
+        | "evangelist"
+        | "disqualified"
+        | "churned";
+      /**
+       * @description Set on contacts that have none yet.
+       * @default new
+       * @enum {string|null}
+       */
+      leadStatus?: "new" | "attempting" | "connected" | "qualified" | "unqualified" | null;
+      /**
+       * @description A deal to open for each lead the form brings in.
+       * @default null
+       */
+      deal?: {
+        pipelineId: string;
+        /** @description Default: the pipeline's first open stage. */
+        stageId?: string;
+        /**
+         * @description {form}, {name}, {email} and {field_key} are replaced.
+         * @default {form}: {name}
+         */
+        name?: string;
+        /** @default 0 */
+        amount?: number;
+        /** @default USD */
+        currency?: string;
+      } | null;
+      /** @description Owner of new leads; on create, the caller when left out. */
+      defaultOwnerId?: string | null;
+      /**
+       * @default {
+       *       "owner": true,
+       *       "emails": []
+       *     }
+       */
+      notify?: {
+        /** @default true */
+        owner?: boolean;
+        /** @default [] */
+        emails?: string[];
+      };
+      /**
+       * @description Sites that may embed the form. The hosted page is always allowed.
+       * @default []
+       */
+      allowedOrigins?: string[];
+      spam?: components["schemas"]["FormSpamSettings"];
+    };
+    /**
+     * @default {
+     *       "honeypotName": "website_url",
+     *       "minFillMs": 2000,
+     *       "turnstile": null,
+     *       "perIpLimit": {
+     *         "max": 10,
+     *         "windowMinutes": 60
+     *       }
+     *     }
+     */
+    FormSpamSettings: {
+      /**
+       * @description Name of the hidden trap input: people leave it empty, bots fill it in.
+       * @default website_url
+       */
+      honeypotName?: string;
+      /**
+       * @description A submission sooner than this after the form was rendered is spam.
+       * @default 2000
+       */
+      minFillMs?: number;
+      /**
+       * @description Cloudflare Turnstile: when set, a submission without a valid token is spam.
+       * @default null
+       */
+      turnstile?: {
+        siteKey: string;
+        /** @description Write-only. Required when first set; left out on a replace, the stored one stays. */
+        secretKey?: string;
+      } | null;
+      /**
+       * @description More submissions than this from one address within the window are spam.
+       * @default {
+       *       "max": 10,
+       *       "windowMinutes": 60
+       *     }
+       */
+      perIpLimit?: {
+        max: number;
+        windowMinutes: number;
+      } | null;
+    };
+    FormSubmissionPage: {
+      items: components["schemas"]["FormSubmission"][];
+      nextCursor: string | null;
+    };
+    FormSubmission: {
+      id: string;
+      formId: string;
+      /** @enum {string} */
+      status: "received" | "processed" | "duplicate" | "spam" | "failed";
+      spamReasons: string[];
+      error: string | null;
+      /** @description Why a failed submission failed, field by field (empty otherwise). */
+      fieldErrors: {
+        field: string;
+        code: string;
+        message: string;
+      }[];
+      /** @description What was posted, as it was posted. */
+      fields: {
+        [key: string]: unknown;
+      };
+      consent?: unknown;
+      email: string | null;
+      name: string | null;
+      pageUrl: string | null;
+      referrer: string | null;
+      utm: {
+        [key: string]: string;
+      };
+      userAgent: string | null;
+      clientIp: string | null;
+      origin: string | null;
+      visitorId: string | null;
+      duplicateOf: string | null;
+      contactId: string | null;
+      dealId: string | null;
+      attempts: number;
+      receivedAt: number;
+      processedAt: number | null;
+      updatedAt: number;
+    };
+    FormSubmissionReplay: {
+      submissionId: string;
+      /**
+       * @description queued: back on the capture queue; otherwise processed on the spot (the queue was down) with this outcome.
+       * @enum {string}
+       */
+      status: "queued" | "processed" | "duplicate" | "spam" | "failed";
+    };
     SearchResults: {
       items: components["schemas"]["SearchHit"][];
       nextCursor: null;
@@ -9026,6 +10503,130 @@ export interface components {
       name: string;
       /** @description A contact's email (or job title, phone), a company's domain, a deal's stage and amount. */
       detail: string | null;
+    };
+    PublicForm: {
+      id: string;
+      name: string;
+      /** @description The first is the default. */
+      languages: ("en" | "vi")[];
+      fields: {
+        /** @description The input's name. */
+        key: string;
+        /** @enum {string} */
+        type:
+          | "text"
+          | "email"
+          | "phone"
+          | "textarea"
+          | "number"
+          | "select"
+          | "multiselect"
+          | "checkbox"
+          | "date"
+          | "url"
+          | "hidden";
+        label: {
+          en: string;
+          vi?: string;
+        };
+        placeholder?: {
+          en: string;
+          vi?: string;
+        };
+        required: boolean;
+        options?: {
+          value: string;
+          label: {
+            en: string;
+            vi?: string;
+          };
+        }[];
+        min?: number;
+        max?: number;
+        maxLength?: number;
+      }[];
+      consent: {
+        text: {
+          en: string;
+          vi?: string;
+        };
+        required: boolean;
+      } | null;
+      submitLabel: {
+        en: string;
+        vi?: string;
+      };
+      thankYou: {
+        message: {
+          en: string;
+          vi?: string;
+        };
+        redirectUrl: string | null;
+      };
+      turnstileSiteKey: string | null;
+      minFillMs: number;
+      honeypotName: string;
+    };
+    SubmissionAccepted: {
+      submissionId: string;
+      /** @enum {string} */
+      status: "accepted";
+      /** @description The thank-you text, in the submission's language. */
+      message: string;
+      redirectUrl: string | null;
+    };
+    SubmissionProblem: {
+      type: string;
+      title: string;
+      /** @enum {number} */
+      status: 422;
+      detail: string;
+      instance: string;
+      /** @enum {string} */
+      code: "validation_failed";
+      requestId: string;
+      errors: {
+        field: string;
+        path: string;
+        /** @enum {string} */
+        code:
+          | "required"
+          | "too_long"
+          | "invalid_email"
+          | "invalid_url"
+          | "invalid_phone"
+          | "invalid_number"
+          | "out_of_range"
+          | "invalid_option"
+          | "invalid_date"
+          | "consent_required";
+        message: string;
+      }[];
+    };
+    PublicSubmission: {
+      /**
+       * Format: uuid
+       * @description Made once per submission and sent again on every retry; the server makes one if absent.
+       */
+      submissionId?: string;
+      /** @description Kept by the browser, to recognise a returning visitor. */
+      visitorId?: string;
+      /** @description Values by field key; a multiselect takes a list. */
+      fields: {
+        [key: string]: unknown;
+      };
+      consent?: boolean;
+      /** @description When the form was shown (epoch ms). */
+      renderedAt?: number;
+      page?: {
+        url?: string;
+        referrer?: string;
+      };
+      /** @description The hidden trap input's value: empty from a person. */
+      honeypot?: string;
+      turnstileToken?: string;
+      /** @enum {string} */
+      lang?: "en" | "vi";
     };
   };
   responses: never;

@@ -1,6 +1,7 @@
 // Valid request bodies for write routes, so the access matrix can expect a 2xx (not just "not refused") from
 // every caller the route lets through. A write route without one here is sent `{}`, and any answer but
 // 401/403/404 counts as let through.
+import { sampleForm } from "./forms.ts";
 import type { RecordFixture, World } from "./types.ts";
 
 export type BodyMaker = (world: World, fixture: RecordFixture | null) => unknown;
@@ -52,4 +53,6 @@ export const sampleBodies: Record<string, BodyMaker> = {
     forecastCategory: "pipeline",
   }),
   "PATCH /api/v1/stages/{id}": () => ({ probability: 35 }),
+  "POST /api/v1/forms": () => sampleForm(`Matrix form ${unique()}`),
+  "PUT /api/v1/forms/{id}": () => sampleForm(`Replaced form ${unique()}`),
 };

@@ -2,6 +2,7 @@
 import { authFixtures } from "./auth.ts";
 import { contactsFixtures } from "./contacts.ts";
 import { dealsFixtures } from "./deals.ts";
+import { formsFixtures } from "./forms.ts";
 import { timelineFixtures } from "./timeline.ts";
 import type { FixtureMaker } from "./types.ts";
 
@@ -11,5 +12,6 @@ export const recordFixtures: Record<string, FixtureMaker> = {
   ...authFixtures,
   ...contactsFixtures,
   ...dealsFixtures,
+  ...formsFixtures,
   ...timelineFixtures,
 };
