@@ -7,7 +7,11 @@
 import type { Context } from "hono";
 import { receivedSubmissionStatement } from "../../db/forms/submissions.ts";
 import { newId } from "../../db/ids.ts";
-import { type CaptureData, FORM_SUBMISSION_TYPE } from "../../queues/capture/message.ts";
+import {
+  type CaptureData,
+  CaptureDataSchema,
+  FORM_SUBMISSION_TYPE,
+} from "../../queues/capture/message.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError, ERROR_CODES } from "../errors.ts";
 import { checkValues, originAllowed } from "./definition.ts";
@@ -114,6 +118,10 @@ export async function submitForm(c: Context<AppEnv>, formId: string): Promise<Re
       const invalid = await checkAtTheEdge(known, posted, data);
       if (invalid) return answerInvalid(c, known, posted, data, lang, invalid, cors.headers);
     }
+    // Whatever is accepted must be readable by the consumer, or it would end as a dead letter after a 2xx.
+    if (!CaptureDataSchema.safeParse(data).success) {
+      throw new ApiError("bad_request", "The submission could not be read; send the form again.");
+    }
     return await enqueue(c, data, known, lang, cors.headers);
   } catch (error) {
     if (error instanceof ApiError) return problem(c, error, cors.headers);
@@ -146,7 +154,8 @@ function captureData(
     ip: meta.ip,
     origin: clip(meta.origin, 1000),
     selfOrigin: meta.selfOrigin,
-    turnstile: { token: posted.turnstileToken, verdict: null, codes: [] },
+    // A token is a few hundred characters; a longer one cannot be valid, and is kept cut, to fail verification.
+    turnstile: { token: clip(posted.turnstileToken, 4096), verdict: null, codes: [] },
     replay: false,
   };
 }

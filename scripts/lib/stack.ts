@@ -19,6 +19,10 @@ export interface LocalStackOptions {
   adminPassword?: string;
   /** Where wrangler's output goes: the terminal, or nowhere (tests and benchmarks). */
   quiet?: boolean;
+  /** Another Worker entry instead of wrangler.toml's `main` (a test-only wrapper around the real one). */
+  main?: string;
+  /** More settings for the Worker, beside the ones the stack sets (tests: switches of a test-only entry). */
+  vars?: Record<string, string>;
 }
 
 export interface LocalStack {
@@ -64,6 +68,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       SESSION_SIGNING_KEYS: secrets.SESSION_SIGNING_KEYS,
       CRM_ADMIN_EMAIL: admin.email,
       CRM_ADMIN_PASSWORD: admin.password,
+      ...options.vars,
     })
       .map(([key, value]) => `${key}=${JSON.stringify(value)}\n`)
       .join(""),
@@ -73,6 +78,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     projectBin("wrangler"),
     [
       "dev",
+      ...(options.main ? [options.main] : []),
       "--ip",
       host,
       "--port",
