@@ -48,6 +48,8 @@ export const SCOPES = [
   "webhooks:read",
   "webhooks:write",
   "reports:read",
+  "rules:read",
+  "rules:write",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -8,11 +8,20 @@ import { sweep } from "./sweep.ts";
 
 const JOBS: Readonly<Record<JobName, CronJob>> = { sweep, housekeeping };
 
+/**
+ * Runs every job of the expression, side by side; the outcome is the worst of theirs (failed, then succeeded,
+ * then skipped), so a failure of one is not hidden by another's success.
+ */
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<JobOutcome> {
-  const name = (CRON_SCHEDULE as Record<string, JobName | undefined>)[controller.cron];
-  if (!name) {
+  const names = (CRON_SCHEDULE as Record<string, readonly JobName[] | undefined>)[controller.cron];
+  if (!names) {
     console.error(JSON.stringify({ level: "error", error: `No job for cron "${controller.cron}"` }));
     return "failed";
   }
-  return runCronJob(JOBS[name], createServices(env), controller.scheduledTime);
+  const services = createServices(env);
+  const outcomes = await Promise.all(
+    names.map((name) => runCronJob(JOBS[name], services, controller.scheduledTime)),
+  );
+  if (outcomes.includes("failed")) return "failed";
+  return outcomes.includes("succeeded") ? "succeeded" : "skipped";
 }

@@ -1,8 +1,9 @@
-// The cron expressions of wrangler.toml [triggers] and the job each one runs (a test keeps the two in step).
+// The cron expressions of wrangler.toml [triggers] and the jobs each one runs (a test keeps the two in step).
+// Several jobs may share an expression: each takes its own lease (queues/cron/job.ts) and runs on its own.
 export const CRON_SCHEDULE = {
-  "* * * * *": "sweep",
-  "17 3 * * *": "housekeeping",
+  "* * * * *": ["sweep"],
+  "17 3 * * *": ["housekeeping"],
 } as const;
 
 export type CronExpression = keyof typeof CRON_SCHEDULE;
-export type JobName = (typeof CRON_SCHEDULE)[CronExpression];
+export type JobName = (typeof CRON_SCHEDULE)[CronExpression][number];
