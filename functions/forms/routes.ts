@@ -110,7 +110,12 @@ export const publicFormRoutes = router
       renderedAt: Date.now(),
       nonce,
     });
-    return c.body(html, 200, pageHeaders(nonce, form.form.thankYou.redirectUrl));
+    // The embed draws the form from this page, so an allowed site may read it (functions/forms/submit.ts).
+    const cors = corsFor(c.req.header("Origin"), new URL(c.req.url).origin, form);
+    return c.body(html, 200, {
+      ...pageHeaders(nonce, form.form.thankYou.redirectUrl),
+      ...(cors.refused ? { Vary: "Origin" } : cors.headers),
+    });
   })
   .post("/f/:id", async (c) => {
     const id = c.req.param("id") ?? "";

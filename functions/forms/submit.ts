@@ -53,7 +53,15 @@ export function corsFor(origin: string | undefined, selfOrigin: string, known: K
   if (origin === undefined || origin === selfOrigin) return { refused: false, headers: {} };
   if (known && !originAllowed(origin, known.allowedOrigins))
     return { refused: true, headers: { Vary: "Origin" } };
-  return { refused: false, headers: { "Access-Control-Allow-Origin": origin, Vary: "Origin" } };
+  return {
+    refused: false,
+    headers: {
+      "Access-Control-Allow-Origin": origin,
+      // The embed waits as long as a 429 or 503 asks before it tries again.
+      "Access-Control-Expose-Headers": "Retry-After",
+      Vary: "Origin",
+    },
+  };
 }
 
 function problem(
@@ -211,6 +219,8 @@ function answerInvalid(
       errors: Object.fromEntries(errors.map((e) => [e.field, e.code])),
       submissionId: data.submissionId,
       renderedAt: data.renderedAt ?? data.receivedAt,
+      // The page the visitor came from (and its UTM) travels on to the corrected post.
+      page: data.page,
       nonce,
     });
     return c.body(html, 422, pageHeaders(nonce, known.form.thankYou.redirectUrl));

@@ -152,7 +152,8 @@ async function prepareNewRep(client: Client, stack: LocalStack, dataDir: string)
   };
 }
 
-async function login(workerUrl: string, email: string, password: string): Promise<string> {
+/** Logs in through the API; the access cookie, ready for a Cookie header. */
+export async function login(workerUrl: string, email: string, password: string): Promise<string> {
   const response = await fetch(`${workerUrl}/api/v1/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
