@@ -7,11 +7,7 @@
 import type { Context } from "hono";
 import { receivedSubmissionStatement } from "../../db/forms/submissions.ts";
 import { newId } from "../../db/ids.ts";
-import {
-  type CaptureData,
-  CaptureDataSchema,
-  FORM_SUBMISSION_TYPE,
-} from "../../queues/capture/message.ts";
+import { type CaptureData, CaptureDataSchema, FORM_SUBMISSION_TYPE } from "../../queues/capture/message.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError, ERROR_CODES } from "../errors.ts";
 import { checkValues, originAllowed } from "./definition.ts";
