@@ -35,6 +35,9 @@ export const AUDIT_ACTIONS = [
   "form.archived",
   "form.restored",
   "form_submission.replayed",
+  "scoring_rules.updated",
+  "routing_rules.updated",
+  "availability.updated",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

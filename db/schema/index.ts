@@ -2,4 +2,6 @@
 export * from "./auth.ts";
 export * from "./crm.ts";
 export * from "./forms.ts";
+export * from "./routing.ts";
+export * from "./scoring.ts";
 export * from "./system.ts";

@@ -3,6 +3,7 @@
 import { createRouter } from "../app.ts";
 import { activityRoutes } from "./activities/routes.ts";
 import { apiKeyRoutes } from "./api-keys/routes.ts";
+import { assignmentRoutes } from "./assignment/routes.ts";
 import { auditLogRoutes } from "./audit-log/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { twoFactorRoutes } from "./auth/two-factor-routes.ts";
@@ -16,8 +17,10 @@ import { formRoutes } from "./forms/routes.ts";
 import { formSubmissionRoutes } from "./forms/submission-routes.ts";
 import { outboxRoutes } from "./outbox/routes.ts";
 import { pipelineRoutes } from "./pipelines/routes.ts";
+import { scoringRoutes } from "./scoring/routes.ts";
 import { searchRoutes } from "./search/routes.ts";
 import { settingsRoutes } from "./settings/routes.ts";
+import { slaRoutes } from "./sla/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
 import { teamRoutes } from "./teams/routes.ts";
 import { userRoutes } from "./users/routes.ts";
@@ -42,4 +45,7 @@ export const apiRoutes = createRouter()
   .route("/", taskRoutes)
   .route("/", formRoutes)
   .route("/", formSubmissionRoutes)
+  .route("/", scoringRoutes)
+  .route("/", assignmentRoutes)
+  .route("/", slaRoutes)
   .route("/", searchRoutes);

@@ -1,7 +1,8 @@
-// Who owns a lead a form brought in. Today: the form's default owner, when that user is active. Assignment rules
-// (round robin, territories, capacity) arrive in a later issue and plug in here: this is the one place the
-// capture batch asks, and whatever it returns is an SQL expression evaluated inside that batch, so a rule may
-// read rows (workloads, teams) without an extra round trip.
+// Who owns a lead a form brought in, inside the capture batch: the form's default owner, when that user is
+// active. This is the default and the fallback only: assignment rules (queues/assignment/) run afterwards, on the
+// `form.submitted` event, and replace this owner when the contact has no owner or only the form's default owner
+// and has never been assigned by the engine (queues/assignment/engine.ts, assignableSql). Forms never duplicate
+// the assignment logic here; whatever this returns is an SQL expression evaluated inside the capture batch.
 import { type SQL, sql } from "drizzle-orm";
 
 export interface OwnerContext {

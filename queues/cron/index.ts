@@ -1,12 +1,21 @@
 // The Worker's scheduled handler: one job per cron expression in wrangler.toml.
 import type { Env } from "../../functions/env.ts";
 import { createServices } from "../index.ts";
+import { scoringDecay } from "../scoring/decay-job.ts";
+import { scoringStalled } from "../scoring/stalled-job.ts";
+import { slaBreaches } from "../sla/job.ts";
 import { housekeeping } from "./housekeeping.ts";
 import { type CronJob, type JobOutcome, runCronJob } from "./job.ts";
 import { CRON_SCHEDULE, type JobName } from "./schedule.ts";
 import { sweep } from "./sweep.ts";
 
-const JOBS: Readonly<Record<JobName, CronJob>> = { sweep, housekeeping };
+const JOBS: Readonly<Record<JobName, CronJob>> = {
+  sweep,
+  housekeeping,
+  "scoring-decay": scoringDecay,
+  "scoring-stalled": scoringStalled,
+  "sla-breaches": slaBreaches,
+};
 
 /**
  * Runs every job of the expression, side by side; the outcome is the worst of theirs (failed, then succeeded,

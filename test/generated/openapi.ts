@@ -1762,7 +1762,10 @@ export interface paths {
             | "form.updated"
             | "form.archived"
             | "form.restored"
-            | "form_submission.replayed";
+            | "form_submission.replayed"
+            | "scoring_rules.updated"
+            | "routing_rules.updated"
+            | "availability.updated";
           actorUserId?: string;
           targetType?: string;
           targetId?: string;
@@ -8722,6 +8725,1350 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/scoring/rules": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The current scoring rules (ETag: their version)
+     * @description Requires `rules:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The rules */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ScoringRules"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /**
+     * Replace the scoring rules (If-Match): a new version, and a job that recomputes every contact
+     * @description Requires `rules:write`. Roles: admin. Not for read-only users.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["ScoringRuleSet"];
+        };
+      };
+      responses: {
+        /** @description Saved; follow the job at /api/v1/scoring/jobs/{id} */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ScoringRulesSaved"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description If-Match names a version that is no longer current */
+        412: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/scoring/jobs/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A recompute job's progress
+     * @description Requires `rules:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The job */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ScoringJob"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/scoring/contacts/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A contact's scores and grade, with the rules that made them
+     * @description Requires `contacts:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The score (null fields: never scored) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ContactScore"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/scoring/contacts/{id}/dry-run": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * What the current rules, or a draft, would give a contact, and why; nothing is written
+     * @description Requires `rules:read`. Any role.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["ScoringDryRunInput"];
+        };
+      };
+      responses: {
+        /** @description The scores the rules would give */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ScoringDryRun"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/assignment/rules": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The assignment rules (ETag)
+     * @description Requires `rules:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The rules, first match wins */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AssignmentRulesView"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /**
+     * Replace the assignment rules (If-Match)
+     * @description Requires `rules:write`. Roles: admin. Not for read-only users.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: {
+          "if-match"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["AssignmentRules"];
+        };
+      };
+      responses: {
+        /** @description The rules now in force */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AssignmentRulesView"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The rules changed since they were read */
+        412: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/users/{id}/availability": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A user's availability for assignment (ETag): their own, or anyone's for an admin
+     * @description Requires `rules:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Working hours, out of office, capacity */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AvailabilityView"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /**
+     * Replace a user's availability (If-Match): their own, or anyone's for an admin
+     * @description Requires `rules:write`. Any role. Not for read-only users.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: {
+          "if-match"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["Availability"];
+        };
+      };
+      responses: {
+        /** @description The availability now in force */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AvailabilityView"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The availability changed since it was read */
+        412: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/assignment/dry-run": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * What the current assignment and SLA rules would do to a contact (changes nothing)
+     * @description Requires `rules:read`. Roles: admin, manager.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["RoutingDryRunRequest"];
+        };
+      };
+      responses: {
+        /** @description The rule, the pick, the deadline */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["RoutingDryRun"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/sla/rules": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The speed-to-lead rules (ETag)
+     * @description Requires `rules:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The rules, first match wins */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SlaRulesView"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /**
+     * Replace the speed-to-lead rules (If-Match)
+     * @description Requires `rules:write`. Roles: admin. Not for read-only users.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: {
+          "if-match"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["SlaRules"];
+        };
+      };
+      responses: {
+        /** @description The rules now in force */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SlaRulesView"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The rules changed since they were read */
+        412: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/sla/reps": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Per-rep speed-to-lead: median time to first response, share within SLA, breaches
+     * @description Requires `reports:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One entry per rep with figures */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SlaRepFigures"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/search": {
     parameters: {
       query?: never;
@@ -9197,6 +10544,8 @@ export interface components {
         | "webhooks:read"
         | "webhooks:write"
         | "reports:read"
+        | "rules:read"
+        | "rules:write"
         | "profile:*"
         | "users:*"
         | "teams:*"
@@ -9210,6 +10559,7 @@ export interface components {
         | "forms:*"
         | "webhooks:*"
         | "reports:*"
+        | "rules:*"
         | "admin"
       )[];
       /** @description Epoch ms */
@@ -10491,6 +11841,426 @@ export interface components {
        * @enum {string}
        */
       status: "queued" | "processed" | "duplicate" | "spam" | "failed";
+    };
+    ScoringRules: {
+      /** @description 0: the built-in default, never saved */
+      version: number;
+      rules: components["schemas"]["ScoringRuleSet"];
+      createdAt: number | null;
+      createdBy: string | null;
+    };
+    ScoringRuleSet: {
+      fit: {
+        max?: number;
+        min?: number;
+        /** @default [] */
+        groups?: {
+          /** @example vp-title */
+          id: string;
+          label?: string;
+          max?: number;
+          min?: number;
+        }[];
+        rules: {
+          /** @example vp-title */
+          id: string;
+          label: string;
+          /** @example vp-title */
+          group?: string;
+          points: number;
+          when: components["schemas"]["ScoringCondition"];
+        }[];
+      };
+      engagement: {
+        max?: number;
+        min?: number;
+        /** @default [] */
+        groups?: {
+          /** @example vp-title */
+          id: string;
+          label?: string;
+          max?: number;
+          min?: number;
+        }[];
+        rules: {
+          /** @example vp-title */
+          id: string;
+          label: string;
+          /** @example vp-title */
+          group?: string;
+          points: number;
+          /** @enum {string} */
+          kind:
+            | "form_submitted"
+            | "email_opened"
+            | "email_clicked"
+            | "page_visit"
+            | "meeting_booked"
+            | "replied"
+            | "unsubscribed"
+            | "bounced"
+            | "spam_reported";
+          formIds?: string[];
+        }[];
+        decay: components["schemas"]["ScoringDecay"];
+      };
+      grading: {
+        /** @default 1 */
+        fitWeight?: number;
+        /** @default 0 */
+        engagementWeight?: number;
+        bands: {
+          grade: string;
+          min: number;
+        }[];
+        otherwise: string;
+      };
+    };
+    ScoringCondition:
+      | {
+          /** @enum {string} */
+          field: "industry";
+          in: string[];
+        }
+      | {
+          /** @enum {string} */
+          field: "companySize";
+          in: string[];
+        }
+      | {
+          /** @enum {string} */
+          field: "country";
+          in: string[];
+        }
+      | {
+          /** @enum {string} */
+          field: "jobTitle";
+          contains: string[];
+        }
+      | {
+          /** @enum {string} */
+          field: "emailDomain";
+          /** @enum {string} */
+          is: "free" | "business";
+        }
+      | {
+          /** @enum {string} */
+          field: "lifecycleStage";
+          in: (
+            | "subscriber"
+            | "lead"
+            | "mql"
+            | "sql"
+            | "opportunity"
+            | "customer"
+            | "evangelist"
+            | "disqualified"
+            | "churned"
+          )[];
+        }
+      | {
+          /** @enum {string} */
+          field: "leadStatus";
+          in: ("new" | "attempting" | "connected" | "qualified" | "unqualified")[];
+        }
+      | {
+          /** @enum {string} */
+          field: "source";
+          contains: string[];
+        }
+      | {
+          /** @enum {string} */
+          field: "custom";
+          key: string;
+          in?: (string | number | boolean)[];
+          min?: number;
+          max?: number;
+          present?: boolean;
+        };
+    ScoringDecay:
+      | {
+          /** @enum {string} */
+          kind: "none";
+        }
+      | {
+          /** @enum {string} */
+          kind: "half_life";
+          days: number;
+        }
+      | {
+          /** @enum {string} */
+          kind: "percent";
+          percent: number;
+          everyDays: number;
+        };
+    ScoringRulesSaved: components["schemas"]["ScoringRules"] & {
+      job: components["schemas"]["ScoringJob"];
+    };
+    ScoringJob: {
+      id: string;
+      /** @enum {string} */
+      kind: "rules" | "decay";
+      /** @enum {string} */
+      status: "planning" | "running" | "done";
+      rulesVersion: number;
+      asOf: number;
+      /** @description Contacts to recompute (0 while planning) */
+      total: number;
+      done: number;
+      /** @description Contacts whose score or grade changed */
+      changed: number;
+      chunks: number;
+      chunksDone: number;
+      progress: number;
+      createdAt: number;
+      finishedAt: number | null;
+    };
+    ContactScore: {
+      contactId: string;
+      fit: number | null;
+      engagement: number | null;
+      grade: string | null;
+      rulesVersion: number | null;
+      computedAt: number | null;
+      explanation: components["schemas"]["ScoreExplanation"];
+    };
+    ScoreExplanation: {
+      fit: {
+        score: number;
+        /** @description After group caps, before the score's own min and max */
+        raw: number;
+        rules: {
+          id: string;
+          label: string;
+          group: string | null;
+          points: number;
+          events?: number;
+        }[];
+        groups: {
+          id: string;
+          raw: number;
+          counted: number;
+        }[];
+      };
+      engagement: {
+        score: number;
+        /** @description After group caps, before the score's own min and max */
+        raw: number;
+        rules: {
+          id: string;
+          label: string;
+          group: string | null;
+          points: number;
+          events?: number;
+        }[];
+        groups: {
+          id: string;
+          raw: number;
+          counted: number;
+        }[];
+      };
+      grade: {
+        value: number;
+        grade: string;
+      };
+      asOf: number;
+    } | null;
+    ScoringDryRun: {
+      contactId: string;
+      /** @description null when a draft was tried */
+      rulesVersion: number | null;
+      current: {
+        fit: number | null;
+        engagement: number | null;
+        grade: string | null;
+      };
+      result: {
+        fit: number;
+        engagement: number;
+        grade: string;
+        explanation: components["schemas"]["ScoreExplanation"];
+      };
+      top: {
+        /** @enum {string} */
+        score: "fit" | "engagement";
+        id: string;
+        label: string;
+        points: number;
+      }[];
+    };
+    ScoringDryRunInput: {
+      rules?: components["schemas"]["ScoringRuleSet"] & unknown;
+      /** @description Compute as of this time (epoch ms); now by default */
+      at?: number;
+    };
+    AssignmentRulesView: {
+      rules: components["schemas"]["AssignmentRules"];
+      version: number;
+    };
+    AssignmentRules: {
+      rules: components["schemas"]["AssignmentRule"][];
+      /** @default null */
+      fallbackOwnerId?: string | null;
+    };
+    AssignmentRule: {
+      id: string;
+      name: string;
+      /** @default [] */
+      when?: components["schemas"]["RuleCondition"][];
+      assignTo: components["schemas"]["AssignTo"];
+    };
+    RuleCondition: {
+      /**
+       * @description One of country, industry, companySize, source, formId, grade, lifecycleStage, leadStatus, fitScore, engagementScore, or custom.<key>.
+       * @example country
+       */
+      field:
+        | (
+            | "country"
+            | "industry"
+            | "companySize"
+            | "source"
+            | "formId"
+            | "grade"
+            | "lifecycleStage"
+            | "leadStatus"
+            | "fitScore"
+            | "engagementScore"
+          )
+        | string;
+      in?: (string | number)[];
+      notIn?: (string | number)[];
+      gte?: number;
+      lte?: number;
+      present?: boolean;
+    };
+    AssignTo:
+      | {
+          /** @enum {string} */
+          type: "user";
+          userId: string;
+        }
+      | {
+          /** @enum {string} */
+          type: "team";
+          teamId: string;
+          /** @default {} */
+          weights?: {
+            [key: string]: number;
+          };
+        };
+    AvailabilityView: {
+      userId: string;
+      timeZone: string;
+      availability: components["schemas"]["Availability"];
+      /** @description 0 until first set */
+      version: number;
+    };
+    Availability: {
+      workingHours?: components["schemas"]["WorkingHours"];
+      /**
+       * @description Ranges in epoch milliseconds, `to` exclusive.
+       * @default []
+       */
+      outOfOffice?: {
+        from: number;
+        to: number;
+        note?: string;
+      }[];
+      /** @default null */
+      maxOpenLeads?: number | null;
+    };
+    /**
+     * @description Per weekday, the windows (local time of the user's time zone) the user works; a day left out is off.
+     * @default null
+     * @example {
+     *       "mon": [
+     *         {
+     *           "start": "09:00",
+     *           "end": "17:00"
+     *         }
+     *       ]
+     *     }
+     */
+    WorkingHours: {
+      /** @default [] */
+      sun?: {
+        start: string;
+        end: string;
+      }[];
+      /** @default [] */
+      mon?: {
+        start: string;
+        end: string;
+      }[];
+      /** @default [] */
+      tue?: {
+        start: string;
+        end: string;
+      }[];
+      /** @default [] */
+      wed?: {
+        start: string;
+        end: string;
+      }[];
+      /** @default [] */
+      thu?: {
+        start: string;
+        end: string;
+      }[];
+      /** @default [] */
+      fri?: {
+        start: string;
+        end: string;
+      }[];
+      /** @default [] */
+      sat?: {
+        start: string;
+        end: string;
+      }[];
+    } | null;
+    RoutingDryRun: {
+      [key: string]: unknown;
+    };
+    RoutingDryRunRequest: {
+      contactId: string;
+      /** @default null */
+      formId?: string | null;
+      /** @description Epoch ms to evaluate at; now by default. */
+      at?: number;
+    };
+    SlaRulesView: {
+      rules: components["schemas"]["SlaRules"];
+      version: number;
+    };
+    SlaRules: {
+      rules: components["schemas"]["SlaRule"][];
+    };
+    SlaRule: {
+      id: string;
+      name: string;
+      /** @default [] */
+      when?: components["schemas"]["RuleCondition"][];
+      minutes: number;
+      /** @default true */
+      businessHours?: boolean;
+      /** @default true */
+      escalate?: boolean;
+      /** @default false */
+      reassign?: boolean;
+    };
+    SlaRepFigures: {
+      reps: {
+        userId: string;
+        name: string;
+        responses: number;
+        withinSla: number;
+        breaches: number;
+        /** @description withinSla / responses, 0 to 1 */
+        shareWithinSla: number | null;
+        medianResponseMs: number | null;
+        meanResponseMs: number | null;
+      }[];
     };
     SearchResults: {
       items: components["schemas"]["SearchHit"][];

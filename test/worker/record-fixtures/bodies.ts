@@ -2,6 +2,8 @@
 // every caller the route lets through. A write route without one here is sent `{}`, and any answer but
 // 401/403/404 counts as let through.
 import { sampleForm } from "./forms.ts";
+import { routingBodies } from "./routing.ts";
+import { scoringBodies } from "./scoring.ts";
 import type { RecordFixture, World } from "./types.ts";
 
 export type BodyMaker = (world: World, fixture: RecordFixture | null) => unknown;
@@ -14,6 +16,7 @@ const unique = () => {
 };
 
 export const sampleBodies: Record<string, BodyMaker> = {
+  ...routingBodies,
   "POST /api/v1/users": () => ({ email: `invitee-${unique()}@example.com`, name: "Invitee", role: "rep" }),
   "PATCH /api/v1/users/{id}": () => ({ name: "Renamed by the matrix" }),
   "POST /api/v1/teams": () => ({ name: `Matrix team ${unique()}` }),
@@ -55,4 +58,5 @@ export const sampleBodies: Record<string, BodyMaker> = {
   "PATCH /api/v1/stages/{id}": () => ({ probability: 35 }),
   "POST /api/v1/forms": () => sampleForm(`Matrix form ${unique()}`),
   "PUT /api/v1/forms/{id}": () => sampleForm(`Replaced form ${unique()}`),
+  ...scoringBodies,
 };

@@ -3,6 +3,8 @@ import { authFixtures } from "./auth.ts";
 import { contactsFixtures } from "./contacts.ts";
 import { dealsFixtures } from "./deals.ts";
 import { formsFixtures } from "./forms.ts";
+import { routingFixtures } from "./routing.ts";
+import { scoringFixtures } from "./scoring.ts";
 import { timelineFixtures } from "./timeline.ts";
 import type { FixtureMaker } from "./types.ts";
 
@@ -13,5 +15,7 @@ export const recordFixtures: Record<string, FixtureMaker> = {
   ...contactsFixtures,
   ...dealsFixtures,
   ...formsFixtures,
+  ...routingFixtures,
+  ...scoringFixtures,
   ...timelineFixtures,
 };
