@@ -20,6 +20,12 @@ import {
 } from "../../db/deals.ts";
 import { listTasksQuery, TASK_VIEWS } from "../../db/tasks.ts";
 import { listActivitiesQuery } from "../../db/timeline.ts";
+import {
+  expectIndexed as expectIndexedIn,
+  fullScans,
+  planOf as planIn,
+  type Statement,
+} from "./query-plan-support.ts";
 import { useTestDatabase } from "./support.ts";
 
 const t = useTestDatabase();
@@ -30,40 +36,8 @@ const apiKeyCaller: CallerRef = { kind: "api_key", keyHash: "0".repeat(64) };
 const ID = "0190bbbb-0000-7000-8000-000000000002";
 const NOW = Date.parse("2026-06-01T12:00:00Z");
 
-type Statement =
-  | { toSQL(): { sql: string; params: unknown[] } }
-  | { getQuery(): { sql: string; params: unknown[] } };
-
-async function planOf(statement: Statement): Promise<string[]> {
-  const { sql, params } = "toSQL" in statement ? statement.toSQL() : statement.getQuery();
-  const result = await t.db.$client.execute({
-    sql: `explain query plan ${sql}`,
-    args: params as (string | number | null)[],
-  });
-  return result.rows.map((row) => String(row.detail));
-}
-
-/**
- * The steps that read a whole table: `SCAN x` with no index after the name, where x is a table (or its alias)
- * rather than a subquery's result, which the plan names in a `CO-ROUTINE x` or `MATERIALIZE x` step.
- */
-function fullScans(plan: string[]): string[] {
-  const subqueries = new Set(
-    plan.flatMap((step) => /^(?:CO-ROUTINE|MATERIALIZE) (.+)$/.exec(step)?.[1] ?? []),
-  );
-  return plan.filter((step) => {
-    const target = /^SCAN (.+)$/.exec(step)?.[1];
-    if (target === undefined || subqueries.has(target)) return false;
-    if (/ USING (COVERING )?INDEX | USING INTEGER PRIMARY KEY|VIRTUAL TABLE INDEX/.test(target)) return false;
-    return !/^\(subquery|^CONSTANT ROW|^json_each/.test(target);
-  });
-}
-
-async function expectIndexed(statement: Statement) {
-  const plan = await planOf(statement);
-  expect(plan.length).toBeGreaterThan(0);
-  expect(fullScans(plan), plan.join("\n")).toEqual([]);
-}
+const planOf = (statement: Statement) => planIn(t.db, statement);
+const expectIndexed = (statement: Statement) => expectIndexedIn(t.db, statement);
 
 describe("contacts list", () => {
   const base = { sort: { key: "id", desc: false }, limit: 50 } as const;
