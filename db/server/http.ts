@@ -230,6 +230,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, error: unknown): void {
+  // The client went away while its body was arriving (a timeout, a closed connection): no one to answer.
+  if (res.req.destroyed && res.req.readableAborted) {
+    res.destroy();
+    return;
+  }
   if (res.headersSent) {
     res.destroy();
     return;

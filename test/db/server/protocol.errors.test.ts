@@ -1,7 +1,8 @@
 // Malformed Hrana requests get a 4xx with a JSON error body, never a 500 or a crash, and execute nothing;
 // a refused request on an open stream releases what that stream held.
+import { request } from "node:http";
 import { createClient } from "@libsql/client/web";
-import { beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test, vi } from "vitest";
 import { useLibsqlServer } from "./support.ts";
 
 const server = useLibsqlServer("protocol-errors");
@@ -188,5 +189,29 @@ describe("protocol errors", () => {
     expect((await post("/v9/pipeline", {})).status).toBe(404);
     expect((await fetch(`${server.url}/v2/pipeline`)).status).toBe(405);
     expect((await post("/health", {})).status).toBe(405);
+  });
+});
+
+describe("a client that goes away", () => {
+  test("mid-body is no server error, and the server goes on answering", async () => {
+    const stderr = vi.spyOn(process.stderr, "write");
+    try {
+      const url = new URL(`${server.url}${PIPELINE}`);
+      await new Promise<void>((resolve) => {
+        const req = request(url, { method: "POST", headers: { "content-length": "100000" } });
+        req.on("error", () => resolve());
+        req.write('{"baton":null,"requests":[');
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 50);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const written = stderr.mock.calls.map(([chunk]) => String(chunk)).join("");
+      expect(written).not.toContain("internal error");
+      expect((await post(PIPELINE, { baton: null, requests: [{ type: "close" }] })).status).toBe(200);
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });
