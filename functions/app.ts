@@ -1,5 +1,6 @@
 // The one app factory: request id, services, validation hook and problem+json errors, for the Worker and tests alike.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { authorizedRead } from "./access.ts";
 import { authenticate } from "./auth/middleware.ts";
@@ -25,9 +26,23 @@ export function createRouter() {
 
 export type Router = ReturnType<typeof createRouter>;
 
+const MAX_BODY_BYTES = 1024 * 1024;
+
 export function createApp(): Router {
   const app = createRouter();
   app.use(requestId());
+  // Before anything reads a body: the largest the API takes is a batch of 100 records.
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(
+          "payload_too_large",
+          `A request body may hold at most ${MAX_BODY_BYTES / 1024} KB.`,
+        );
+      },
+    }),
+  );
   app.use(rejectNul);
   app.use(services);
   app.use(authenticate);

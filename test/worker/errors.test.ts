@@ -70,6 +70,30 @@ describe("problem+json errors", () => {
     await expectProblem(response, 400, "bad_request");
   });
 
+  it("answers a body over 1 MB with 413 before reading it, with or without a length", async () => {
+    const big = JSON.stringify({ email: "a@b.vn", seats: 1, pad: "x".repeat(1024 * 1024) });
+    const sized = await call("/echo", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: big,
+    });
+    await expectProblem(sized, 413, "payload_too_large");
+    const bytes = new TextEncoder().encode(big);
+    const streamed = await call("/echo", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: new ReadableStream({
+        start(controller) {
+          for (let at = 0; at < bytes.length; at += 64 * 1024)
+            controller.enqueue(bytes.slice(at, at + 64 * 1024));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    await expectProblem(streamed, 413, "payload_too_large");
+  });
+
   it("maps an ApiError to its status and keeps its detail", async () => {
     const body = await expectProblem(await call("/conflict"), 409, "conflict");
     expect(body.detail).toBe("The deal was changed by someone else; reload it.");
