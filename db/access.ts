@@ -45,6 +45,8 @@ export const SCOPES = [
   "deals:write",
   "forms:read",
   "forms:write",
+  "templates:read",
+  "templates:write",
   "webhooks:read",
   "webhooks:write",
   "reports:read",

@@ -22,6 +22,11 @@ export interface Env {
   CAPTURE_QUEUE: Queue<QueueMessage>;
   EVENTS_QUEUE: Queue<QueueMessage>;
   OUTBOUND_QUEUE: Queue<QueueMessage>;
+  /** Email delivery (queues/outbound/email.ts): "log" (the default) sends nothing and leaves the outbox as the sink. */
+  EMAIL_PROVIDER?: string;
+  /** The provider's API key: a secret (`wrangler secret put EMAIL_API_KEY`), never logged. */
+  EMAIL_API_KEY?: string;
+  EMAIL_FROM?: string;
 }
 
 const ConfigSchema = z.object({
@@ -29,6 +34,9 @@ const ConfigSchema = z.object({
   LIBSQL_URL: z.url({ protocol: /^(https?|libsql)$/, error: "must be an http(s):// or libsql:// URL" }),
   LIBSQL_AUTH_TOKEN: z.string().min(1).optional(),
   PASSWORD_PEPPER: z.string().min(16, "must be at least 16 characters of random text"),
+  EMAIL_PROVIDER: z.enum(["resend", "mailchannels", "log"]).default("log"),
+  EMAIL_API_KEY: z.string().min(1).optional(),
+  EMAIL_FROM: z.string().min(3).default("CRM <crm@localhost>"),
   SESSION_SIGNING_KEYS: z.string().transform((value, ctx) => {
     try {
       return parseSigningKeys(value);

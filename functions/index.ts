@@ -4,11 +4,16 @@ import { handleQueue } from "../queues/index.ts";
 import { docsRoutes } from "./api/docs/routes.ts";
 import { apiRoutes } from "./api/index.ts";
 import { createApp } from "./app.ts";
+import { publicCalendarRoutes } from "./calendar/routes.ts";
 import type { Env } from "./env.ts";
 import { publicFormRoutes } from "./forms/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 
-export const app = createApp().route("/", healthRoutes).route("/", apiRoutes).route("/", publicFormRoutes);
+export const app = createApp()
+  .route("/", healthRoutes)
+  .route("/", apiRoutes)
+  .route("/", publicFormRoutes)
+  .route("/", publicCalendarRoutes);
 app.route("/", docsRoutes(app));
 
 app.openAPIRegistry.registerComponent("securitySchemes", "session", {

@@ -144,23 +144,44 @@ export const apiKeys = sqliteTable(
   (t) => [uniqueIndex("api_keys_hash_idx").on(t.keyHash), index("api_keys_user_idx").on(t.userId)],
 );
 
-/** Messages that leave the system (invitations, reset links), delivered by the email engine. */
+/**
+ * Messages that leave the system (invitations, reset links, notifications), delivered by the outbound engine
+ * (queues/outbound/): `recipient` is an email address, or for Slack / Teams the id of a notification webhook
+ * (the URL itself is a credential and stays in its table).
+ */
 export const outbox = sqliteTable(
   "outbox",
   {
     id: text().primaryKey(),
-    channel: text({ enum: ["email"] }).notNull(),
+    channel: text({ enum: ["email", "slack", "teams"] }).notNull(),
     recipient: text().notNull(),
     subject: text().notNull(),
     body: text().notNull(),
     template: text().notNull(),
-    status: text({ enum: ["pending", "sent", "failed"] })
+    /** pending → sending (claimed by one run until `leaseUntil`) → sent, or back to pending, or failed. */
+    status: text({ enum: ["pending", "sending", "sent", "failed"] })
       .notNull()
       .default("pending"),
     createdAt: integer().notNull(),
     sentAt: integer(),
+    html: text(),
+    kind: text(),
+    userId: text(),
+    contactId: text(),
+    notificationId: text(),
+    link: text(),
+    attempts: integer().notNull().default(0),
+    /** Not sent before this time (the backoff after a failed attempt); null means at once. */
+    nextAttemptAt: integer(),
+    leaseUntil: integer(),
+    /** What went wrong last, without secrets (a status code, an error class). */
+    lastError: text(),
+    providerMessageId: text(),
   },
-  (t) => [index("outbox_status_idx").on(t.status, t.createdAt)],
+  (t) => [
+    index("outbox_status_idx").on(t.status, t.createdAt),
+    index("outbox_due_idx").on(t.status, t.nextAttemptAt),
+  ],
 );
 
 /** Append-only: no API updates or deletes an entry. */

@@ -1,7 +1,9 @@
 // The whole database schema, one file per area.
 export * from "./auth.ts";
+export * from "./content.ts";
 export * from "./crm.ts";
 export * from "./forms.ts";
+export * from "./notifications.ts";
 export * from "./routing.ts";
 export * from "./scoring.ts";
 export * from "./system.ts";

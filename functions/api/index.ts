@@ -7,6 +7,7 @@ import { assignmentRoutes } from "./assignment/routes.ts";
 import { auditLogRoutes } from "./audit-log/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { twoFactorRoutes } from "./auth/two-factor-routes.ts";
+import { calendarRoutes } from "./calendar/routes.ts";
 import { companyRoutes } from "./companies/routes.ts";
 import { contact360Routes } from "./contact-360/routes.ts";
 import { contactBatchRoutes } from "./contacts/batch-routes.ts";
@@ -15,6 +16,7 @@ import { customFieldRoutes } from "./custom-fields/routes.ts";
 import { dealRoutes } from "./deals/routes.ts";
 import { formRoutes } from "./forms/routes.ts";
 import { formSubmissionRoutes } from "./forms/submission-routes.ts";
+import { notificationRoutes } from "./notifications/routes.ts";
 import { outboxRoutes } from "./outbox/routes.ts";
 import { pipelineRoutes } from "./pipelines/routes.ts";
 import { scoringRoutes } from "./scoring/routes.ts";
@@ -23,6 +25,7 @@ import { settingsRoutes } from "./settings/routes.ts";
 import { slaRoutes } from "./sla/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
 import { teamRoutes } from "./teams/routes.ts";
+import { templateRoutes } from "./templates/routes.ts";
 import { userRoutes } from "./users/routes.ts";
 
 export const apiRoutes = createRouter()
@@ -32,6 +35,7 @@ export const apiRoutes = createRouter()
   .route("/", auditLogRoutes)
   .route("/", settingsRoutes)
   .route("/", outboxRoutes)
+  .route("/", notificationRoutes)
   .route("/", userRoutes)
   .route("/", teamRoutes)
   .route("/", contactBatchRoutes)
@@ -48,4 +52,6 @@ export const apiRoutes = createRouter()
   .route("/", scoringRoutes)
   .route("/", assignmentRoutes)
   .route("/", slaRoutes)
-  .route("/", searchRoutes);
+  .route("/", searchRoutes)
+  .route("/", calendarRoutes)
+  .route("/", templateRoutes);

@@ -1,6 +1,9 @@
 // The Worker's scheduled handler: one job per cron expression in wrangler.toml.
 import type { Env } from "../../functions/env.ts";
+import { digest } from "../digest/job.ts";
 import { createServices } from "../index.ts";
+import { outboundDelivery } from "../outbound/job.ts";
+import { reminders } from "../reminders/job.ts";
 import { scoringDecay } from "../scoring/decay-job.ts";
 import { scoringStalled } from "../scoring/stalled-job.ts";
 import { slaBreaches } from "../sla/job.ts";
@@ -15,6 +18,9 @@ const JOBS: Readonly<Record<JobName, CronJob>> = {
   "scoring-decay": scoringDecay,
   "scoring-stalled": scoringStalled,
   "sla-breaches": slaBreaches,
+  digest,
+  reminders,
+  outbound: outboundDelivery,
 };
 
 /**

@@ -11,14 +11,25 @@ import { json, pageQuery } from "../../openapi.ts";
 const OutboxMessage = z
   .object({
     id: z.string(),
-    channel: z.enum(["email"]),
+    channel: z.enum(["email", "slack", "teams"]),
     recipient: z.string(),
     subject: z.string(),
     body: z.string(),
     template: z.string(),
-    status: z.enum(["pending", "sent", "failed"]),
+    status: z.enum(["pending", "sending", "sent", "failed"]),
     createdAt: z.number().int(),
     sentAt: z.number().int().nullable(),
+    html: z.string().nullable(),
+    kind: z.string().nullable(),
+    userId: z.string().nullable(),
+    contactId: z.string().nullable(),
+    notificationId: z.string().nullable(),
+    link: z.string().nullable(),
+    attempts: z.number().int(),
+    nextAttemptAt: z.number().int().nullable(),
+    leaseUntil: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    providerMessageId: z.string().nullable(),
   })
   .openapi("OutboxMessage");
 

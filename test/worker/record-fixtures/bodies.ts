@@ -2,8 +2,10 @@
 // every caller the route lets through. A write route without one here is sent `{}`, and any answer but
 // 401/403/404 counts as let through.
 import { sampleForm } from "./forms.ts";
+import { notificationBodies } from "./notifications.ts";
 import { routingBodies } from "./routing.ts";
 import { scoringBodies } from "./scoring.ts";
+import { templateBodies } from "./templates.ts";
 import type { RecordFixture, World } from "./types.ts";
 
 export type BodyMaker = (world: World, fixture: RecordFixture | null) => unknown;
@@ -16,7 +18,9 @@ const unique = () => {
 };
 
 export const sampleBodies: Record<string, BodyMaker> = {
+  ...notificationBodies,
   ...routingBodies,
+  ...templateBodies,
   "POST /api/v1/users": () => ({ email: `invitee-${unique()}@example.com`, name: "Invitee", role: "rep" }),
   "PATCH /api/v1/users/{id}": () => ({ name: "Renamed by the matrix" }),
   "POST /api/v1/teams": () => ({ name: `Matrix team ${unique()}` }),

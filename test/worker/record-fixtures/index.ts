@@ -3,8 +3,10 @@ import { authFixtures } from "./auth.ts";
 import { contactsFixtures } from "./contacts.ts";
 import { dealsFixtures } from "./deals.ts";
 import { formsFixtures } from "./forms.ts";
+import { notificationFixtures } from "./notifications.ts";
 import { routingFixtures } from "./routing.ts";
 import { scoringFixtures } from "./scoring.ts";
+import { templateFixtures } from "./templates.ts";
 import { timelineFixtures } from "./timeline.ts";
 import type { FixtureMaker } from "./types.ts";
 
@@ -15,7 +17,9 @@ export const recordFixtures: Record<string, FixtureMaker> = {
   ...contactsFixtures,
   ...dealsFixtures,
   ...formsFixtures,
+  ...notificationFixtures,
   ...routingFixtures,
   ...scoringFixtures,
+  ...templateFixtures,
   ...timelineFixtures,
 };
