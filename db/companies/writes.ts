@@ -2,11 +2,11 @@
 // the statements decide; reads at the end of the batch tell the caller why a write did not happen (404, 409
 // naming the company that has the domain, 412, 422).
 import { type SQL, sql } from "drizzle-orm";
-import { callerAuditStatement } from "../audit-queries.ts";
-import { type CallerRef, callerUserId, canSeeRecord, canWriteRecord } from "../caller.ts";
+import { type CallerRef, callerUserId, canWriteRecord } from "../caller.ts";
 import type { Database } from "../client.ts";
 import { type CustomFieldError, configGuard, type RecordConfig, validateCustom } from "../custom-fields.ts";
 import { newId } from "../ids.ts";
+import { restoreStatements, softDeleteStatements } from "../owned-records.ts";
 import { companies } from "../schema/index.ts";
 import { insertWhere, type WriteContext } from "../statements.ts";
 import { normalizeDomain } from "./domain.ts";
@@ -204,45 +204,15 @@ export function updatedCompany(results: readonly unknown[], ifMatch: number | nu
   return { row: undefined, failure: failure(why, ifMatch, true) };
 }
 
-/** Soft delete, with an audit entry; the returned ids are empty when there was nothing the caller may delete. */
+/** Soft delete, with an audit entry (db/owned-records.ts). */
 export function deleteCompany(db: Database, id: string, ctx: WriteContext) {
-  return (me: CallerRef) => {
-    const applies = sql`exists (select 1 from companies c where c.id = ${id} and c.deleted_at is null and ${canWriteRecord(me, sql`c.owner_id`, sql`c.team_id`)})`;
-    return [
-      callerAuditStatement(
-        db,
-        me,
-        { action: "record.deleted", targetType: "company", targetId: id },
-        ctx.origin,
-        ctx.now,
-        { when: applies },
-      ),
-      db
-        .update(companies)
-        .set({ deletedAt: ctx.now, version: sql`${companies.version} + 1`, updatedAt: ctx.now })
-        .where(sql`${companies.id} = ${id} and ${applies}`)
-        .returning({ id: companies.id }),
-    ] as const;
-  };
+  return (me: CallerRef) => softDeleteStatements(db, "company", id, ctx, me);
 }
 
-/** Brings a deleted company back, unless another live company took its domain meanwhile. */
+/** Brings a deleted company back (db/owned-records.ts): the update, the company as it is, and why nothing changed. */
 export function restoreCompany(db: Database, id: string, ctx: WriteContext) {
-  return (me: CallerRef) =>
-    [
-      db
-        .update(companies)
-        .set({ deletedAt: null, version: sql`${companies.version} + 1`, updatedAt: ctx.now })
-        .where(
-          sql`${companies.id} = ${id} and ${companies.deletedAt} is not null
-            and ${canWriteRecord(me, companies.ownerId, companies.teamId)}
-            and (${companies.domain} is null or not exists (select 1 from companies o where o.domain = companies.domain and o.deleted_at is null))`,
-        )
-        .returning({ id: companies.id }),
-      companyByIdQuery(db, id),
-      db.all<{ other: string | null; visible: number; live: number }>(sql`select
-        (select o.id from companies o join companies c on c.domain = o.domain where c.id = ${id} and o.deleted_at is null and o.id != ${id}) as other,
-        exists (select 1 from companies c where c.id = ${id} and c.deleted_at is not null and ${canSeeRecord(me, sql`c.owner_id`, sql`c.team_id`)}) as visible,
-        exists (select 1 from companies c where c.id = ${id} and c.deleted_at is null and ${canWriteRecord(me, sql`c.owner_id`, sql`c.team_id`)}) as live`),
-    ] as const;
+  return (me: CallerRef) => {
+    const { restore, why } = restoreStatements(db, "company", id, ctx, me);
+    return [restore, companyByIdQuery(db, id), why] as const;
+  };
 }

@@ -2,11 +2,11 @@
 // delete, restore. Conditions inside the statements decide; reads at the end of the batch tell the caller why
 // a write did not happen (404, 409 naming the other contact, 412, 422).
 import { type SQL, sql } from "drizzle-orm";
-import { callerAuditStatement } from "../audit-queries.ts";
-import { type CallerRef, callerUserId, canSeeRecord, canWriteRecord } from "../caller.ts";
+import { type CallerRef, callerUserId, canWriteRecord } from "../caller.ts";
 import type { Database } from "../client.ts";
 import { type CustomFieldError, configGuard, type RecordConfig, validateCustom } from "../custom-fields.ts";
 import { newId } from "../ids.ts";
+import { restoreStatements, softDeleteStatements } from "../owned-records.ts";
 import { toE164 } from "../phones.ts";
 import { contacts, contactTags } from "../schema/index.ts";
 import { insertWhere, type WriteContext } from "../statements.ts";
@@ -288,47 +288,15 @@ export function updatedContact(results: readonly unknown[], ifMatch: number | nu
   return { failure: failure(why, ifMatch, true) };
 }
 
-/** Soft delete, with an audit entry; the returned ids are empty when there was nothing the caller may delete. */
+/** Soft delete, with an audit entry (db/owned-records.ts). */
 export function deleteContact(db: Database, id: string, ctx: WriteContext) {
-  return (me: CallerRef) => {
-    const applies = sql`exists (select 1 from contacts c where c.id = ${id} and c.deleted_at is null and ${canWriteRecord(me, sql`c.owner_id`, sql`c.team_id`)})`;
-    return [
-      callerAuditStatement(
-        db,
-        me,
-        { action: "record.deleted", targetType: "contact", targetId: id },
-        ctx.origin,
-        ctx.now,
-        {
-          when: applies,
-        },
-      ),
-      db
-        .update(contacts)
-        .set({ deletedAt: ctx.now, version: sql`${contacts.version} + 1`, updatedAt: ctx.now })
-        .where(sql`${contacts.id} = ${id} and ${applies}`)
-        .returning({ id: contacts.id }),
-    ] as const;
-  };
+  return (me: CallerRef) => softDeleteStatements(db, "contact", id, ctx, me);
 }
 
-/** Brings a deleted contact back, unless another live contact took its email meanwhile. */
+/** Brings a deleted contact back (db/owned-records.ts): the update, the contact as it is, and why nothing changed. */
 export function restoreContact(db: Database, id: string, ctx: WriteContext) {
-  return (me: CallerRef) =>
-    [
-      db
-        .update(contacts)
-        .set({ deletedAt: null, version: sql`${contacts.version} + 1`, updatedAt: ctx.now })
-        .where(
-          sql`${contacts.id} = ${id} and ${contacts.deletedAt} is not null
-            and ${canWriteRecord(me, contacts.ownerId, contacts.teamId)}
-            and (${contacts.email} is null or not exists (select 1 from contacts o where o.email = contacts.email and o.deleted_at is null))`,
-        )
-        .returning({ id: contacts.id }),
-      contactByIdQuery(db, id),
-      db.all<{ other: string | null; visible: number; live: number }>(sql`select
-        (select o.id from contacts o join contacts c on c.email = o.email where c.id = ${id} and o.deleted_at is null and o.id != ${id}) as other,
-        exists (select 1 from contacts c where c.id = ${id} and c.deleted_at is not null and ${canSeeRecord(me, sql`c.owner_id`, sql`c.team_id`)}) as visible,
-        exists (select 1 from contacts c where c.id = ${id} and c.deleted_at is null and ${canWriteRecord(me, sql`c.owner_id`, sql`c.team_id`)}) as live`),
-    ] as const;
+  return (me: CallerRef) => {
+    const { restore, why } = restoreStatements(db, "contact", id, ctx, me);
+    return [restore, contactByIdQuery(db, id), why] as const;
+  };
 }
