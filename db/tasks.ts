@@ -25,6 +25,7 @@ export interface TaskRecord {
   dueAt: number | null;
   remindAt: number | null;
   reminderSentAt: number | null;
+  overdueAt: number | null;
   status: "open" | "done";
   priority: "low" | "normal" | "high";
   completedAt: number | null;
@@ -45,6 +46,7 @@ const taskFields = {
   dueAt: tasks.dueAt,
   remindAt: tasks.remindAt,
   reminderSentAt: tasks.reminderSentAt,
+  overdueAt: tasks.overdueAt,
   status: tasks.status,
   priority: tasks.priority,
   completedAt: tasks.completedAt,

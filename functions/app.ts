@@ -6,6 +6,7 @@ import { authorizedRead } from "./access.ts";
 import { authenticate } from "./auth/middleware.ts";
 import type { AppEnv } from "./env.ts";
 import { ApiError, type FieldError, problemResponse, toApiError } from "./errors.ts";
+import { dispatchEvents } from "./middleware/dispatch-events.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { rejectNul } from "./middleware/reject-nul.ts";
 import { services } from "./middleware/services.ts";
@@ -47,6 +48,7 @@ export function createApp(): Router {
   app.use(services);
   app.use(authenticate);
   app.use(idempotency);
+  app.use(dispatchEvents);
   app.notFound((c) =>
     problemResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)),
   );

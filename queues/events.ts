@@ -2,6 +2,7 @@
 
 import { assignmentHandlers } from "./assignment/handlers.ts";
 import { FORM_SUBMITTED_EVENT } from "./capture/message.ts";
+import { dispatchHandlers } from "./domain-events/dispatch.ts";
 import { eachMessage, type MessageHandler, type MessageHandlers, withBatch } from "./consume.ts";
 import { scoringHandlers } from "./scoring/handlers.ts";
 import { slaHandlers } from "./sla/handlers.ts";
@@ -12,6 +13,8 @@ import { slaHandlers } from "./sla/handlers.ts";
  * engine may take a queue batch's messages of a type together (MessageHandler.batch, e.g. scoring).
  */
 const ENGINES: readonly MessageHandlers[] = [
+  // Moving recorded domain events (queues/domain-events/) from their table onto this queue.
+  dispatchHandlers,
   // A lead came in through a form (queues/capture/): acknowledged even when no engine reacts to it.
   { [FORM_SUBMITTED_EVENT]: async () => {} },
   // Lead scoring (queues/scoring/): form submissions and engagement events, and the recompute fan-out.

@@ -4,6 +4,7 @@ import { type Env, readConfig } from "../functions/env.ts";
 import { captureHandlers } from "./capture.ts";
 import { type ConsumerServices, consumeBatch } from "./consume.ts";
 import { consumeDeadLetters } from "./dead-letter.ts";
+import { requestDispatch } from "./domain-events/dispatch.ts";
 import { eventHandlers } from "./events.ts";
 import { DEAD_LETTER_SUFFIX, QUEUES } from "./message.ts";
 import { outboundHandlers } from "./outbound.ts";
@@ -22,7 +23,9 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
   if (batch.queue.endsWith(DEAD_LETTER_SUFFIX)) return consumeDeadLetters(batch, services);
   switch (batch.queue) {
     case QUEUES.capture:
-      return consumeBatch(batch, captureHandlers, services);
+      await consumeBatch(batch, captureHandlers, services);
+      // Leads it created or updated recorded domain events: have them dispatched now, not at the next minute.
+      return void (await requestDispatch(services.queues.events).catch(() => undefined));
     case QUEUES.events:
       return consumeBatch(batch, eventHandlers, services);
     case QUEUES.outbound:

@@ -296,6 +296,8 @@ export const tasks = sqliteTable(
     remindAt: integer(),
     /** Set by the reminder engine once the reminder went out, so it goes out once. */
     reminderSentAt: integer(),
+    /** Set by the reminders sweep when an open task's due time passed (it emits task.due); cleared when the due time moves later. */
+    overdueAt: integer(),
     status: text({ enum: ["open", "done"] })
       .notNull()
       .default("open"),
@@ -315,6 +317,7 @@ export const tasks = sqliteTable(
     index("tasks_deal_idx").on(t.dealId, t.status),
     index("tasks_status_due_idx").on(t.status, t.dueAt, t.id),
     index("tasks_remind_idx").on(t.remindAt).where(sql`${t.reminderSentAt} is null and ${t.status} = 'open'`),
+    index("tasks_overdue_idx").on(t.dueAt).where(sql`${t.overdueAt} is null and ${t.status} = 'open'`),
   ],
 );
 

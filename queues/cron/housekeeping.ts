@@ -1,10 +1,14 @@
-// Daily housekeeping: prunes the cron run log, spent login-throttle counters and old idempotency keys.
+// Daily housekeeping: prunes the cron run log, spent login-throttle counters, old idempotency keys and
+// dispatched domain events.
+import { pruneDomainEvents } from "../../db/domain-events.ts";
 import { KEEP_IDEMPOTENCY_KEYS_MS, pruneIdempotencyKeys } from "../../db/idempotency.ts";
 import { pruneJobRuns } from "../../db/job-runs.ts";
 import { pruneLoginThrottle } from "../../db/throttle.ts";
 import type { CronJob } from "./job.ts";
 
 const KEEP_RUNS_FOR_MS = 30 * 24 * 60 * 60_000;
+/** Dispatched domain events are kept a week: the record of what the engines were told, for support. */
+const KEEP_EVENTS_FOR_MS = 7 * 24 * 60 * 60_000;
 
 export const housekeeping: CronJob = {
   name: "housekeeping",
@@ -13,6 +17,7 @@ export const housekeeping: CronJob = {
     const runs = await pruneJobRuns(db, scheduledAt - KEEP_RUNS_FOR_MS);
     const counters = await pruneLoginThrottle(db, scheduledAt);
     const keys = await pruneIdempotencyKeys(db, scheduledAt - KEEP_IDEMPOTENCY_KEYS_MS);
-    return `pruned ${runs} job runs, ${counters} login counters, ${keys} idempotency keys`;
+    const events = await pruneDomainEvents(db, scheduledAt - KEEP_EVENTS_FOR_MS);
+    return `pruned ${runs} job runs, ${counters} login counters, ${keys} idempotency keys, ${events} events`;
   },
 };

@@ -1,6 +1,7 @@
 // The Worker's scheduled handler: one job per cron expression in wrangler.toml.
 import type { Env } from "../../functions/env.ts";
 import { digest } from "../digest/job.ts";
+import { domainEventsDispatch } from "../domain-events/job.ts";
 import { createServices } from "../index.ts";
 import { outboundDelivery } from "../outbound/job.ts";
 import { reminders } from "../reminders/job.ts";
@@ -21,6 +22,7 @@ const JOBS: Readonly<Record<JobName, CronJob>> = {
   digest,
   reminders,
   outbound: outboundDelivery,
+  "domain-events": domainEventsDispatch,
 };
 
 /**

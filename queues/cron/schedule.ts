@@ -1,7 +1,15 @@
 // The cron expressions of wrangler.toml [triggers] and the jobs each one runs (a test keeps the two in step).
 // Several jobs may share an expression: each takes its own lease (queues/cron/job.ts) and runs on its own.
 export const CRON_SCHEDULE = {
-  "* * * * *": ["sweep", "scoring-stalled", "sla-breaches", "digest", "reminders", "outbound"],
+  "* * * * *": [
+    "sweep",
+    "scoring-stalled",
+    "sla-breaches",
+    "digest",
+    "reminders",
+    "outbound",
+    "domain-events",
+  ],
   "17 3 * * *": ["housekeeping", "scoring-decay"],
 } as const;
 

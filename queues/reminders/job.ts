@@ -1,5 +1,6 @@
 // The reminder sweep (every minute): each open task whose reminder time has come is marked sent and notifies
 // its assignee, in one batch, so a reminder goes out once however the cron fires (twice, or overlapping).
+// The same run flags open tasks whose due time passed as overdue (the flag's trigger emits task.due).
 import { and, asc, eq, isNull, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../db/client.ts";
@@ -66,10 +67,26 @@ export async function sweepReminders(db: Database, now: number): Promise<number>
   return reminders.length;
 }
 
+const OVERDUE_LIMIT = 500;
+
+/**
+ * Flags open tasks whose due time has passed, oldest first through tasks_overdue_idx. Flagging is one UPDATE
+ * of rows not yet flagged, so a second run finds nothing to do, and each task's task.due event is written
+ * once, by the flag's trigger, in the same statement.
+ */
+export async function flagOverdueTasks(db: Database, now: number): Promise<number> {
+  const result = await db.run(sql`update ${tasks} set overdue_at = ${now}
+    where id in (select id from ${tasks} where overdue_at is null and status = 'open' and due_at <= ${now}
+      and deleted_at is null order by due_at limit ${OVERDUE_LIMIT})`);
+  return result.rowsAffected;
+}
+
 export const reminders: CronJob = {
   name: "reminders",
   staleAfterMs: 5 * 60_000,
   async run(services, scheduledAt) {
-    return `${await sweepReminders(services.db, scheduledAt)} reminders due`;
+    const due = await sweepReminders(services.db, scheduledAt);
+    const overdue = await flagOverdueTasks(services.db, scheduledAt);
+    return `${due} reminders due, ${overdue} tasks now overdue`;
   },
 };

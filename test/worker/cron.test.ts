@@ -54,7 +54,9 @@ describe("cron jobs", () => {
     await t.scheduled("17 3 * * *", now);
     const [run] = await t.db.select().from(jobRuns).where(eq(jobRuns.job, "housekeeping"));
     expect(run?.status).toBe("succeeded");
-    expect(run?.detail).toMatch(/^pruned [1-9]\d* job runs, \d+ login counters, \d+ idempotency keys$/);
+    expect(run?.detail).toMatch(
+      /^pruned [1-9]\d* job runs, \d+ login counters, \d+ idempotency keys, \d+ events$/,
+    );
     const old = await t.db
       .select()
       .from(jobRuns)

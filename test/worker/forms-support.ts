@@ -3,6 +3,7 @@
 // Worker's own fetch with their round trips counted, a form body to start from, and an outbound-fetch mock
 // that answers Turnstile's siteverify as Cloudflare documents it for its published test secret keys.
 import { vi } from "vitest";
+import { DISPATCH_EVENTS } from "../../queues/domain-events/types.ts";
 import type { QueueMessage } from "../../queues/message.ts";
 import { useTestDatabase } from "./support.ts";
 
@@ -12,21 +13,33 @@ export type Headers = Record<string, string>;
 export interface FakeQueue {
   queue: Queue<QueueMessage>;
   sent: QueueMessage[];
+  /**
+   * The requests to dispatch domain events (queues/domain-events/), kept apart from `sent`: nearly every write
+   * makes one, and tests that read `sent` are about the messages their engine sends.
+   */
+  dispatchRequests: QueueMessage[];
   failing: boolean;
 }
 
 export function fakeQueue(): FakeQueue {
-  const fake: FakeQueue = { queue: undefined as unknown as Queue<QueueMessage>, sent: [], failing: false };
+  const fake: FakeQueue = {
+    queue: undefined as unknown as Queue<QueueMessage>,
+    sent: [],
+    dispatchRequests: [],
+    failing: false,
+  };
+  const record = (body: QueueMessage) =>
+    (body.type === DISPATCH_EVENTS ? fake.dispatchRequests : fake.sent).push(structuredClone(body));
   const metadata = { metrics: { backlogCount: 0, backlogBytes: 0 } };
   fake.queue = {
     async send(body: QueueMessage) {
       if (fake.failing) throw new Error("Queue send failed: the queue is unavailable");
-      fake.sent.push(structuredClone(body));
+      record(body);
       return { metadata };
     },
     async sendBatch(messages: Iterable<MessageSendRequest<QueueMessage>>) {
       if (fake.failing) throw new Error("Queue send failed: the queue is unavailable");
-      for (const message of messages) fake.sent.push(structuredClone(message.body));
+      for (const message of messages) record(message.body);
       return { metadata };
     },
     async metrics() {

@@ -40,6 +40,10 @@ export const TaskSchema = z
     dueAt: Time.nullable(),
     remindAt: Time.nullable(),
     reminderSentAt: Time.nullable().openapi({ description: "Set once the reminder went out." }),
+    overdueAt: Time.nullable().openapi({
+      description:
+        "Set by the minute sweep once an open task's due time passed (the task.due event); cleared when the due time moves later.",
+    }),
     status: z.enum(TASK_STATUSES),
     priority: z.enum(TASK_PRIORITIES),
     completedAt: Time.nullable(),
