@@ -35,6 +35,7 @@ export const SCOPES = [
   "api_keys:write",
   "audit:read",
   "outbox:read",
+  "outbox:write",
   "settings:read",
   "settings:write",
   "contacts:read",

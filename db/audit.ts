@@ -35,6 +35,7 @@ export const AUDIT_ACTIONS = [
   "form.archived",
   "form.restored",
   "form_submission.replayed",
+  "outbox.replayed",
   "scoring_rules.updated",
   "routing_rules.updated",
   "availability.updated",

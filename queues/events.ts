@@ -2,8 +2,8 @@
 
 import { assignmentHandlers } from "./assignment/handlers.ts";
 import { FORM_SUBMITTED_EVENT } from "./capture/message.ts";
-import { dispatchHandlers } from "./domain-events/dispatch.ts";
 import { eachMessage, type MessageHandler, type MessageHandlers, withBatch } from "./consume.ts";
+import { dispatchHandlers } from "./domain-events/dispatch.ts";
 import { scoringHandlers } from "./scoring/handlers.ts";
 import { slaHandlers } from "./sla/handlers.ts";
 

@@ -25,6 +25,7 @@ import { settingsRoutes } from "./settings/routes.ts";
 import { slaRoutes } from "./sla/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
 import { teamRoutes } from "./teams/routes.ts";
+import { teamWebhookRoutes } from "./teams/webhook-routes.ts";
 import { templateRoutes } from "./templates/routes.ts";
 import { userRoutes } from "./users/routes.ts";
 
@@ -38,6 +39,7 @@ export const apiRoutes = createRouter()
   .route("/", notificationRoutes)
   .route("/", userRoutes)
   .route("/", teamRoutes)
+  .route("/", teamWebhookRoutes)
   .route("/", contactBatchRoutes)
   .route("/", contactRoutes)
   .route("/", companyRoutes)

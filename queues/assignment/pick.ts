@@ -7,6 +7,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { hasCapacity } from "../../db/assignment/queries.ts";
 import type { Database } from "../../db/client.ts";
 import { newId } from "../../db/ids.ts";
+import { notifyStatements } from "../outbound/notify.ts";
 
 export interface PickPlan {
   eventId: string;
@@ -15,7 +16,8 @@ export interface PickPlan {
   dealId: string | null;
   claim: string;
   now: number;
-  reason: "form" | "sla_breach";
+  /** Why: a form's lead, a speed-to-lead breach, or a workflow's change_owner action. */
+  reason: "form" | "sla_breach" | "workflow";
   /** When the contact may be (re)assigned, as SQL over `c` (the contact row). */
   assignable: SQL;
   ruleId: string | null;
@@ -116,17 +118,26 @@ export function pickStatements(db: Database, plan: PickPlan) {
     from assignments a join users u on u.id = a.user_id
     where a.event_id = ${eventId} and a.claim = ${claim} and a.user_id is not a.previous_owner_id`);
 
-  const notify =
-    db.run(sql`insert into outbox (id, channel, recipient, subject, body, template, status, created_at)
-    select ${newId()}, 'email', u.email, substr('New lead assigned to you: ' || c.name, 1, 300),
-      'Contact id: ' || c.id || char(10) || 'Rule: ' || coalesce(${plan.ruleName}, 'fallback owner'),
-      'assignment.owner', 'pending', ${now}
-    from assignments a join users u on u.id = a.user_id join contacts c on c.id = a.contact_id
-    where a.event_id = ${eventId} and a.claim = ${claim} and a.user_id is not a.previous_owner_id and u.active = 1`);
+  // The new owner, through their own channels for a new lead (the in-app feed, email, Slack, Teams); the
+  // event id keys it, so a redelivered event notifies once even if its claim were taken again.
+  const notify = notifyStatements(
+    db,
+    {
+      userId: assigned,
+      kind: "lead_assigned",
+      title: sql`(select substr('New lead assigned to you: ' || c.name, 1, 300) from contacts c where c.id = ${contactId})`,
+      body: `Rule: ${plan.ruleName ?? "fallback owner"}`,
+      link: `/contacts/${contactId}`,
+      contactId,
+      dedupeKey: `lead_assigned:${eventId}`,
+      template: "assignment.owner",
+    },
+    now,
+  );
 
   const result = db.all<PickResult>(sql`select a.user_id as userId, a.previous_owner_id as previousOwnerId,
       a.claim = ${claim} as mine, coalesce(a.user_id is not a.previous_owner_id and a.user_id is not null, 0) as changed
     from assignments a where a.event_id = ${eventId}`);
 
-  return [claimRow, ...rotation, resolve, setOwner, ...moveDeal, timeline, notify, result] as const;
+  return [claimRow, ...rotation, resolve, setOwner, ...moveDeal, timeline, ...notify, result] as const;
 }

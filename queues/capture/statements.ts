@@ -20,6 +20,7 @@ import {
 import { insertWhere } from "../../db/statements.ts";
 import type { StoredDefinition } from "../../functions/forms/definition.ts";
 import type { SpamReason } from "../../functions/forms/spam.ts";
+import { notifyStatements } from "../outbound/notify.ts";
 import type { Lead } from "./lead.ts";
 import type { CaptureData, Utm } from "./message.ts";
 import { leadOwner } from "./owner.ts";
@@ -323,12 +324,27 @@ export function captureStatements(db: Database, plan: CapturePlan, ids: CaptureI
   const body = sql`${`${plan.summary}\n\nContact id: `} || ${contact}`;
   const notifications: BatchItem<"sqlite">[] = [];
   if (definition.notify.owner) {
+    // The owner as this batch leaves the contact, through their own channels for a new lead; only when this
+    // run processed the submission, and keyed by it besides.
     notifications.push(
-      db.run(sql`insert into outbox (id, channel, recipient, subject, body, template, status, created_at)
-        select ${newId()}, 'email', u.email, ${subject}, ${body}, 'form.lead', 'pending', ${now}
-        from users u where u.id = ${contactColumn("owner_id")} and u.active = 1`),
+      ...notifyStatements(
+        db,
+        {
+          userId: contactColumn("owner_id"),
+          kind: "lead_assigned",
+          title: subject,
+          body: sql`${plan.summary}`,
+          link: sql`'/contacts/' || ${contact}`,
+          contactId: contact,
+          dedupeKey: `form.lead:${sid}`,
+          template: "form.lead",
+          when: sql`${contact} is not null`,
+        },
+        now,
+      ),
     );
   }
+  // Addresses the form names are not users: a plain email each, with no channel choices.
   for (const recipient of definition.notify.emails) {
     notifications.push(
       insertWhere(

@@ -74,20 +74,27 @@ export function emailRequest(config: EmailConfig, message: OutgoingMessage): Req
   }
 }
 
+/**
+ * The link for a button: Slack and Teams refuse a message whose button has a relative URL (the engines link
+ * within the app, e.g. `/contacts/<id>`, with no public address to resolve it against), so only absolute ones.
+ */
+function buttonUrl(link: string | null): string | null {
+  return link && /^https?:\/\//.test(link) ? link : null;
+}
+
 /** Slack incoming webhook: `text` is the notification fallback, `blocks` the message. */
 export function slackPayload(message: OutgoingMessage) {
   const text = `*${message.subject}*\n${message.body}`;
+  const url = buttonUrl(message.link);
   return {
     text: `${message.subject}: ${message.body}`,
     blocks: [
       { type: "section", text: { type: "mrkdwn", text } },
-      ...(message.link
+      ...(url
         ? [
             {
               type: "actions",
-              elements: [
-                { type: "button", text: { type: "plain_text", text: "Open in CRM" }, url: message.link },
-              ],
+              elements: [{ type: "button", text: { type: "plain_text", text: "Open in CRM" }, url }],
             },
           ]
         : []),
@@ -97,6 +104,7 @@ export function slackPayload(message: OutgoingMessage) {
 
 /** Teams incoming webhook (Workflows or legacy connector): one Adaptive Card as a message attachment. */
 export function teamsPayload(message: OutgoingMessage) {
+  const url = buttonUrl(message.link);
   return {
     type: "message",
     attachments: [
@@ -111,9 +119,7 @@ export function teamsPayload(message: OutgoingMessage) {
             { type: "TextBlock", text: message.subject, weight: "Bolder", size: "Medium", wrap: true },
             { type: "TextBlock", text: message.body, wrap: true },
           ],
-          ...(message.link
-            ? { actions: [{ type: "Action.OpenUrl", title: "Open in CRM", url: message.link }] }
-            : {}),
+          ...(url ? { actions: [{ type: "Action.OpenUrl", title: "Open in CRM", url }] } : {}),
         },
       },
     ],

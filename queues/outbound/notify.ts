@@ -17,21 +17,38 @@ import {
 } from "../../db/schema/index.ts";
 import { idList } from "../../db/statements.ts";
 
-export interface Notification {
-  userId: string;
+interface NotificationContent {
   kind: NotificationKind;
-  title: string;
-  body: string;
-  link?: string | undefined;
-  contactId?: string | undefined;
+  /** Text, or SQL read when the batch runs (e.g. the contact's name); it may not name the recipient's row. */
+  title: string | SQL;
+  body: string | SQL;
+  link?: string | SQL | undefined;
+  contactId?: string | SQL | undefined;
   /**
    * A key that names this notification once (e.g. `reminder:<task>:<remindAt>`, `digest:<user>:<date>`): a
-   * second batch with the same key writes nothing, neither the notification nor its outbox rows.
+   * second batch with the same key writes nothing, neither the notification nor its outbox rows. With
+   * `userIds`, each recipient's key is this one followed by `:<user id>`.
    */
   dedupeKey?: string | undefined;
   /** Write only when this holds at the time the batch runs (e.g. the claim of the job that notifies). */
   when?: SQL | undefined;
+  /** What produced the outbox rows, shown in the outbox and usable in a replay filter; `notification:<kind>` by default. */
+  template?: string | undefined;
 }
+
+export type Notification = NotificationContent &
+  (
+    | {
+        /** The user: an id, or SQL giving one id (null: nobody) when the batch runs, e.g. the owner it just set. */
+        userId: string | SQL;
+        userIds?: never;
+      }
+    | {
+        /** A SELECT of user ids, run when the batch runs (e.g. a team's leads): each one is notified. */
+        userIds: SQL;
+        userId?: never;
+      }
+  );
 
 /** The channels of a kind for a user who chose none: the feed always, the rest where it fits the kind. */
 export const DEFAULT_CHANNELS: Readonly<Record<NotificationKind, readonly NotificationChannel[]>> = {
@@ -42,8 +59,8 @@ export const DEFAULT_CHANNELS: Readonly<Record<NotificationKind, readonly Notifi
   digest: ["email"],
 };
 
-/** SQL true when the user wants `channel` (a literal or a column) for `kind`: their choice, else the default. */
-export function wantsChannel(userId: string, kind: NotificationKind, channel: SQL): SQL {
+/** SQL true when the user (an id, or a column) wants `channel` (a literal or a column) for `kind`: their choice, else the default. */
+export function wantsChannel(userId: string | SQL, kind: NotificationKind, channel: SQL): SQL {
   return sql`coalesce(
     (select exists (select 1 from json_each(${notificationPreferences.channels}) where json_each.value = ${channel})
        from ${notificationPreferences}
@@ -52,47 +69,70 @@ export function wantsChannel(userId: string, kind: NotificationKind, channel: SQ
   )`;
 }
 
+const value = (v: string | SQL | undefined): SQL =>
+  v === undefined ? sql`null` : typeof v === "string" ? sql`${v}` : v;
+
 /**
- * The statements that notify a user: the notification row (shown in the feed when the user wants in-app)
- * and one outbox row per other chosen channel (email to the user's address; Slack / Teams to the user's own
- * webhooks and those of the user's teams). Nothing is written for an inactive or missing user. No reads:
- * preferences are applied in SQL, so the caller stays at one round trip.
+ * The statements that notify a user (or each of a set of users): the notification row (shown in the feed when
+ * the user wants in-app), then, derived from that row, one outbox row per other chosen channel: email to the
+ * user's address, Slack / Teams to the user's own webhooks and to those of the user's teams. Nothing is written
+ * for an inactive or missing user, nor when the dedupe key was used before. No reads: recipients and
+ * preferences are resolved in SQL, so the caller stays at one round trip.
  */
 export function notifyStatements(db: Database, input: Notification, now = Date.now()): BatchItem<"sqlite">[] {
-  const id = newId();
-  const { userId, kind } = input;
-  const link = input.link ?? null;
-  const contactId = input.contactId ?? null;
+  const base = newId();
+  const { kind } = input;
+  const many = input.userIds !== undefined;
+  const who = many ? sql`${users.id} in (${input.userIds})` : sql`${users.id} = ${value(input.userId)}`;
+  // One recipient keeps the plain id; several get `<id>.<n>`, all within a range of the primary key.
+  const id = many ? sql`${`${base}.`} || row_number() over (order by ${users.id})` : sql`${base}`;
+  const written = (alias: string) => {
+    const column = sql.raw(`${alias}.id`);
+    return many ? sql`${column} > ${`${base}.`} and ${column} < ${`${base}/`}` : sql`${column} = ${base}`;
+  };
+  const dedupe =
+    input.dedupeKey === undefined
+      ? sql`null`
+      : many
+        ? sql`${`${input.dedupeKey}:`} || ${users.id}`
+        : sql`${input.dedupeKey}`;
   const when = input.when ?? sql`1`;
-  const text = input.link ? `${input.body}\n\n${input.link}` : input.body;
-  const written = sql`exists (select 1 from ${notifications} where ${notifications.id} = ${id})`;
+  const template = input.template ?? `notification:${kind}`;
+  const columns = sql`(id, channel, recipient, subject, body, template, status, created_at, kind, user_id, contact_id,
+    notification_id, link, attempts)`;
+  // The outbox columns after the channel and recipient, from the notification row `n`. A webhook message
+  // carries the link as a button; an email has it under the text.
+  const fields = (text: SQL) =>
+    sql`n.title, ${text}, ${template}, 'pending', ${now}, n.kind, n.user_id, n.contact_id, n.id, n.link, 0`;
+  const emailText = sql`case when n.link is null then n.body else n.body || char(10) || char(10) || n.link end`;
+  // Several recipients in one team: the team's webhook hears of it once, through the first of them.
+  const firstOfTeam = many
+    ? sql`and not exists (select 1 from ${notifications} e join ${teamMembers} te on te.user_id = e.user_id
+        where ${written("e")} and te.team_id = w.team_id and e.id < n.id
+          and ${wantsChannel(sql`e.user_id`, kind, sql`w.channel`)})`
+    : sql``;
   return [
     db.run(sql`insert into ${notifications}
         (id, user_id, kind, title, body, link, contact_id, in_app, dedupe_key, created_at, read_at)
-      select ${id}, ${users.id}, ${kind}, ${input.title}, ${input.body}, ${link}, ${contactId},
-             ${wantsChannel(userId, kind, sql`'in_app'`)}, ${input.dedupeKey ?? null}, ${now}, null
+      select ${id}, ${users.id}, ${kind}, coalesce(${value(input.title)}, ''), coalesce(${value(input.body)}, ''),
+             ${value(input.link)}, ${value(input.contactId)}, ${wantsChannel(sql`${users.id}`, kind, sql`'in_app'`)}, ${dedupe},
+             ${now}, null
         from ${users}
-       where ${users.id} = ${userId} and ${users.active} = 1 and (${when})
+       where ${who} and ${users.active} = 1 and (${when})
       on conflict do nothing`),
-    db.run(sql`insert into ${outbox}
-        (id, channel, recipient, subject, body, template, status, created_at, kind, user_id, contact_id,
-         notification_id, link, attempts)
-      select ${newId()}, 'email', ${users.email}, ${input.title}, ${text}, ${`notification:${kind}`}, 'pending',
-             ${now}, ${kind}, ${userId}, ${contactId}, ${id}, ${link}, 0
-        from ${users}
-       where ${users.id} = ${userId} and ${written} and ${wantsChannel(userId, kind, sql`'email'`)}`),
-    db.run(sql`insert into ${outbox}
-        (id, channel, recipient, subject, body, template, status, created_at, kind, user_id, contact_id,
-         notification_id, link, attempts)
-      select ${id} || '.' || ${notificationWebhooks.id}, ${notificationWebhooks.channel}, ${notificationWebhooks.id},
-             ${input.title}, ${input.body}, ${`notification:${kind}`}, 'pending', ${now}, ${kind}, ${userId},
-             ${contactId}, ${id}, ${link}, 0
-        from ${notificationWebhooks}
-       where (${notificationWebhooks.userId} = ${userId}
-              or ${notificationWebhooks.teamId} in
-                 (select ${teamMembers.teamId} from ${teamMembers} where ${teamMembers.userId} = ${userId}))
-         and ${written}
-         and ${wantsChannel(userId, kind, sql`${notificationWebhooks.channel}`)}`),
+    db.run(sql`insert into ${outbox} ${columns}
+      select n.id || '.email', 'email', u.email, ${fields(emailText)}
+        from ${notifications} n join ${users} u on u.id = n.user_id
+       where ${written("n")} and ${wantsChannel(sql`n.user_id`, kind, sql`'email'`)}`),
+    db.run(sql`insert into ${outbox} ${columns}
+      select n.id || '.' || w.id, w.channel, w.id, ${fields(sql`n.body`)}
+        from ${notifications} n join ${notificationWebhooks} w on w.user_id = n.user_id
+       where ${written("n")} and ${wantsChannel(sql`n.user_id`, kind, sql`w.channel`)}`),
+    db.run(sql`insert into ${outbox} ${columns}
+      select n.id || '.' || w.id, w.channel, w.id, ${fields(sql`n.body`)}
+        from ${notifications} n join ${teamMembers} tm on tm.user_id = n.user_id
+        join ${notificationWebhooks} w on w.team_id = tm.team_id
+       where ${written("n")} and ${wantsChannel(sql`n.user_id`, kind, sql`w.channel`)} ${firstOfTeam}`),
   ];
 }
 

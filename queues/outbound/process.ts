@@ -109,9 +109,3 @@ export async function processOutbox(
   if (first) await db.batch([first, ...rest]);
   return summary;
 }
-
-/** Puts a failed message back in line (admin replay), from a fresh count of attempts. */
-export function replayStatement(db: Database, id: string) {
-  return db.run(sql`update outbox set status = 'pending', attempts = 0, next_attempt_at = null, lease_until = null
-    where id = ${id} and status = 'failed' returning id`);
-}

@@ -8,6 +8,7 @@ import { rulesetQuery } from "../../db/assignment/queries.ts";
 import type { Database } from "../../db/client.ts";
 import { newId } from "../../db/ids.ts";
 import type { QueueMessage } from "../message.ts";
+import { notifyStatements } from "../outbound/notify.ts";
 import { SLA_BREACHED_EVENT, type SlaBreached } from "./messages.ts";
 import { parseSlaRuleset } from "./rules.ts";
 
@@ -45,6 +46,8 @@ export async function findBreaches(db: Database, now: number): Promise<BreachRun
     const escalate = rule?.escalate ?? true;
     const reassign = rule?.reassign ?? false;
     const mine = sql`exists (select 1 from sla_breaches b where b.clock_id = ${clock.id} and b.claim = ${claim})`;
+    const overdue = (prefix: string) =>
+      sql`(select substr(${prefix} || c.name, 1, 300) from contacts c where c.id = ${clock.contactId})`;
     const breach = (columns: SQL) =>
       sql`from sla_breaches b join contacts c on c.id = b.contact_id ${columns}
         where b.clock_id = ${clock.id} and b.claim = ${claim}`;
@@ -56,11 +59,20 @@ export async function findBreaches(db: Database, now: number): Promise<BreachRun
         where k.id = ${clock.id} and k.responded_at is null and k.due_at <= ${now}
         on conflict (clock_id) do nothing returning clock_id as clockId, owner_id as ownerId`),
       db.run(sql`update sla_clocks set breached_at = ${now} where id = ${clock.id} and ${mine}`),
-      db.run(sql`insert into outbox (id, channel, recipient, subject, body, template, status, created_at)
-        select ${newId()}, 'email', u.email, substr('First response overdue: ' || c.name, 1, 300),
-          'Nobody has called, emailed, met or noted this lead since it came in. Contact id: ' || c.id,
-          'sla.breach.owner', 'pending', ${now}
-        ${breach(sql`join users u on u.id = b.owner_id and u.active = 1`)}`),
+      ...notifyStatements(
+        db,
+        {
+          userId: sql`(select b.owner_id from sla_breaches b where b.clock_id = ${clock.id} and b.claim = ${claim})`,
+          kind: "sla_breach",
+          title: overdue("First response overdue: "),
+          body: "Nobody has called, emailed, met or noted this lead since it came in.",
+          link: `/contacts/${clock.contactId}`,
+          contactId: clock.contactId,
+          dedupeKey: `sla_breach:${clock.id}`,
+          template: "sla.breach.owner",
+        },
+        now,
+      ),
       db.run(sql`insert into activities (id, type, occurred_at, actor_user_id, contact_id, subject, metadata, created_at)
         select ${newId()}, 'system', ${now}, null, c.id, 'First-response SLA breached',
           json_object('clockId', b.clock_id, 'ruleId', ${clock.ruleId}, 'dueAt', ${clock.dueAt}, 'ownerId', b.owner_id,
@@ -72,16 +84,25 @@ export async function findBreaches(db: Database, now: number): Promise<BreachRun
     );
     if (escalate) {
       // The managers (team leads) of the contact's team, else of the owner's teams; never the owner themself.
-      const base = newId();
       statements.push(
-        db.run(sql`insert into outbox (id, channel, recipient, subject, body, template, status, created_at)
-          select ${base} || '-' || lead.id, 'email', lead.email,
-            substr('Escalation: first response overdue for ' || c.name, 1, 300),
-            'The owner has not responded in time. Contact id: ' || c.id, 'sla.breach.escalation', 'pending', ${now}
-          ${breach(sql`join users lead on lead.active = 1 and lead.id is not b.owner_id and lead.id in (
-            select tm.user_id from team_members tm where tm.is_lead = 1 and tm.team_id in (
-              select c.team_id where c.team_id is not null
-              union select om.team_id from team_members om where om.user_id = b.owner_id and c.team_id is null))`)}`),
+        ...notifyStatements(
+          db,
+          {
+            userIds: sql`select tm.user_id from team_members tm join sla_breaches b on b.clock_id = ${clock.id}
+              and b.claim = ${claim} join contacts c on c.id = b.contact_id
+              where tm.is_lead = 1 and tm.user_id is not b.owner_id and tm.team_id in (
+                select c.team_id where c.team_id is not null
+                union select om.team_id from team_members om where om.user_id = b.owner_id and c.team_id is null)`,
+            kind: "sla_breach",
+            title: overdue("Escalation: first response overdue for "),
+            body: "The owner has not responded in time.",
+            link: `/contacts/${clock.contactId}`,
+            contactId: clock.contactId,
+            dedupeKey: `sla_breach:${clock.id}:escalation`,
+            template: "sla.breach.escalation",
+          },
+          now,
+        ),
       );
     }
   }

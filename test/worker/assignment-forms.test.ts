@@ -3,7 +3,7 @@
 // writes the owner change and the notice. The form's default owner is kept when no rule and no fallback applies.
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { activities, contacts, outbox, slaClocks } from "../../db/schema/index.ts";
+import { activities, contacts, notifications, outbox, slaClocks } from "../../db/schema/index.ts";
 import { setRules } from "./assignment-support.ts";
 import { createTeam, createUser, sessionFor, type TestUser } from "./factories.ts";
 import { formBody, formsTest, type Headers, submission } from "./forms-support.ts";
@@ -77,7 +77,18 @@ describe("a form's lead", () => {
       expect.objectContaining({ from: formOwner.id, to: seller.id, ruleId: "all", reason: "form" }),
     ]);
     const notices = await t.db.select().from(outbox).where(eq(outbox.template, "assignment.owner"));
-    expect(notices.map((n) => n.recipient)).toEqual([seller.email]);
+    expect(notices.map((n) => [n.recipient, n.kind])).toEqual([[seller.email, "lead_assigned"]]);
+    // In the app too: the new owner's notice, once, beside the form's notice to its default owner.
+    const feed = await t.db
+      .select()
+      .from(notifications)
+      .where(eq(notifications.contactId, contact?.id ?? ""));
+    expect(feed.map((n) => [n.userId, n.kind]).sort()).toEqual(
+      [
+        [formOwner.id, "lead_assigned"],
+        [seller.id, "lead_assigned"],
+      ].sort(),
+    );
     const clocks = await t.db
       .select()
       .from(slaClocks)

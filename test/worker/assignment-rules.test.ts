@@ -4,7 +4,16 @@
 import { eq, inArray } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../db/ids.ts";
-import { activities, companies, contacts, deals, forms, outbox, users } from "../../db/schema/index.ts";
+import {
+  activities,
+  companies,
+  contacts,
+  deals,
+  forms,
+  notifications,
+  outbox,
+  users,
+} from "../../db/schema/index.ts";
 import { addWorkingMinutes, withinWorkingHours } from "../../queues/assignment/availability.ts";
 import { assignLead } from "../../queues/assignment/engine.ts";
 import { makeLeads, ownersOf, setAvailability, setRules } from "./assignment-support.ts";
@@ -164,8 +173,16 @@ describe("rules", () => {
     const timeline = await t.db.select().from(activities).where(eq(activities.contactId, id));
     expect(timeline.map((a) => [a.type, a.actorUserId])).toEqual([["owner_change", null]]);
     expect(JSON.parse(timeline[0]?.metadata ?? "{}")).toMatchObject({ from: null, to: vn.id, ruleId: "vn" });
+    // Through the notification engine: one in-app notification, and its email (a default channel).
+    const notices = await t.db.select().from(notifications).where(eq(notifications.contactId, id));
+    expect(notices.map((n) => [n.userId, n.kind, n.inApp, n.link])).toEqual([
+      [vn.id, "lead_assigned", true, `/contacts/${id}`],
+    ]);
+    expect(notices[0]?.title).toContain("New lead assigned to you");
     const mail = await t.db.select().from(outbox).where(eq(outbox.recipient, vn.email));
-    expect(mail.filter((m) => m.body.includes(id))).toHaveLength(1);
+    expect(
+      mail.filter((m) => m.body.includes(id)).map((m) => [m.kind, m.template, m.notificationId]),
+    ).toEqual([["lead_assigned", "assignment.owner", notices[0]?.id]]);
   });
 
   it("replaces only the form's default owner, never an owner a person chose", async () => {

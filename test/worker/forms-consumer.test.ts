@@ -12,6 +12,7 @@ import {
   dealStageHistory,
   deals,
   formSubmissions,
+  notifications,
   outbox,
 } from "../../db/schema/index.ts";
 import type { CaptureData } from "../../queues/capture/message.ts";
@@ -158,6 +159,15 @@ describe("a submission becomes a lead", () => {
 
     const mail = await t.db.select().from(outbox).where(eq(outbox.recipient, owner.email));
     expect(mail.map((m) => m.subject)).toContain('New lead from "Contact us": An Nguyễn');
+    // The owner's notice is a notification of a new lead: in the app, and by email (its default channels).
+    const notices = await t.db
+      .select()
+      .from(notifications)
+      .where(eq(notifications.contactId, row.contactId ?? ""));
+    expect(notices.map((n) => [n.userId, n.kind, n.title, n.inApp])).toEqual([
+      [owner.id, "lead_assigned", 'New lead from "Contact us": An Nguyễn', true],
+    ]);
+    expect(mail.find((m) => m.notificationId === notices[0]?.id)?.template).toBe("form.lead");
     expect(events.sent.at(-1)).toMatchObject({
       id: `form.submitted:${body.submissionId}`,
       type: "form.submitted",
@@ -188,6 +198,9 @@ describe("a submission becomes a lead", () => {
       (await t.db.select().from(outbox).where(eq(outbox.recipient, owner.email))).filter((m) =>
         m.body.includes(contactId),
       ),
+    ).toHaveLength(1);
+    expect(
+      await t.db.select().from(notifications).where(eq(notifications.contactId, contactId)),
     ).toHaveLength(1);
     expect(await submissionRow(body.submissionId as string)).toEqual(before);
     // The announcement may go out again (keyed by the submission, its consumers see one lead).

@@ -134,6 +134,13 @@ describe("notification preferences", () => {
     expect(masked.teams).not.toContain("SECRET");
     const badUrl = await call("/api/v1/notifications/webhooks", "PUT", { slack: "http://example.com/x" });
     expect(badUrl.status).toBe(422);
+    const notUrl = await call("/api/v1/notifications/webhooks", "PUT", { teams: "not a url" });
+    expect(notUrl.status).toBe(422);
+    expect(notUrl.headers.get("Content-Type")).toBe("application/problem+json");
+    // Read back, masked as the PUT answered.
+    const read = await call("/api/v1/notifications/webhooks");
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual(masked);
 
     // Mentions: the feed and Slack only; nothing by email or Teams.
     await call("/api/v1/notifications/preferences", "PUT", { mention: ["in_app", "slack"], digest: [] });

@@ -3,11 +3,18 @@
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { newId } from "../../db/ids.ts";
+import { replayOutboxStatement } from "../../db/outbox.ts";
 import { notificationWebhooks, outbox } from "../../db/schema/index.ts";
 import { readConfig } from "../../functions/env.ts";
-import { MAILCHANNELS_URL, RESEND_URL } from "../../queues/outbound/channels.ts";
+import {
+  MAILCHANNELS_URL,
+  type OutgoingMessage,
+  RESEND_URL,
+  slackPayload,
+  teamsPayload,
+} from "../../queues/outbound/channels.ts";
 import { emailStatement, notifyStatements } from "../../queues/outbound/notify.ts";
-import { MAX_ATTEMPTS, processOutbox, replayStatement } from "../../queues/outbound/process.ts";
+import { MAX_ATTEMPTS, processOutbox } from "../../queues/outbound/process.ts";
 import { createUser } from "./factories.ts";
 import { captureConsole, mockOutbound } from "./outbound-support.ts";
 import { type TestDatabase, useTestDatabase } from "./support.ts";
@@ -170,6 +177,28 @@ describe("Slack and Teams payloads", () => {
   });
 });
 
+describe("links", () => {
+  it("leaves out the button for a link within the app, which Slack and Teams would refuse", () => {
+    const message: OutgoingMessage = {
+      id: "m",
+      channel: "slack",
+      recipient: "w",
+      subject: "New lead assigned to you",
+      body: "Rule: Vietnam",
+      html: null,
+      link: "/contacts/0190",
+      webhookUrl: null,
+    };
+    expect(slackPayload(message).blocks.map((block) => block.type)).toEqual(["section"]);
+    expect(teamsPayload({ ...message, channel: "teams" }).attachments[0]?.content).not.toHaveProperty(
+      "actions",
+    );
+    const absolute = { ...message, link: "https://crm.example.com/contacts/0190" };
+    expect(slackPayload(absolute).blocks.map((block) => block.type)).toEqual(["section", "actions"]);
+    expect(teamsPayload(absolute).attachments[0]?.content).toHaveProperty("actions");
+  });
+});
+
 describe("retries", () => {
   it("retries a 5xx and a network error with backoff, then succeeds; never before the backoff is over", async () => {
     const logs = captureConsole();
@@ -224,7 +253,7 @@ describe("retries", () => {
     expect(dead).toMatchObject({ status: "failed", attempts: MAX_ATTEMPTS, nextAttemptAt: null });
     expect(dead.lastError).toBe(`HTTP 500; gave up after ${MAX_ATTEMPTS} attempts`);
 
-    await replayStatement(resend.db, id);
+    await replayOutboxStatement(resend.db, id);
     await processOutbox(resend.db, config, t0 + 20 * 60 * MINUTE);
     expect(await row(resend, id)).toMatchObject({ status: "sent", attempts: 1 });
     for (const secret of SECRETS) expect(logs.join("\n")).not.toContain(secret);

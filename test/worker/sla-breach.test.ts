@@ -7,6 +7,7 @@ import { newId } from "../../db/ids.ts";
 import {
   activities,
   contacts,
+  notifications,
   outbox,
   slaBreaches,
   slaClocks,
@@ -118,6 +119,17 @@ describe("breaches", () => {
     expect(owners.map((m) => m.recipient)).toEqual([rep.email]);
     const escalations = await mail("sla.breach.escalation", contactId);
     expect(escalations.map((m) => m.recipient)).toEqual([manager.email]);
+    // Both through the notification engine: one in-app notice each, which the emails belong to.
+    const notices = await t.db.select().from(notifications).where(eq(notifications.contactId, contactId));
+    expect(notices.map((n) => [n.userId, n.kind, n.inApp]).sort()).toEqual(
+      [
+        [rep.id, "sla_breach", true],
+        [manager.id, "sla_breach", true],
+      ].sort(),
+    );
+    expect([...owners, ...escalations].map((m) => m.notificationId).sort()).toEqual(
+      notices.map((n) => n.id).sort(),
+    );
     const timeline = await t.db
       .select()
       .from(activities)

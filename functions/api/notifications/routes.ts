@@ -6,7 +6,6 @@ import {
   feedQuery,
   markAllReadStatement,
   markReadStatement,
-  maskWebhookUrl,
   ownNotificationGuard,
   preferencesQuery,
   setPreferencesStatements,
@@ -20,6 +19,7 @@ import { DEFAULT_CHANNELS } from "../../../queues/outbound/notify.ts";
 import { authorizedRead, authorizedWrite, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
 import { body, json, pageQuery } from "../../openapi.ts";
+import { WebhooksPatch, WebhooksView, webhooksView } from "./webhook-schemas.ts";
 
 const Kind = z.enum(NOTIFICATION_KINDS);
 const Channel = z.enum(NOTIFICATION_CHANNELS);
@@ -57,25 +57,7 @@ const PreferencesPatch = Preferences.partial()
   .refine((value) => Object.keys(value).length > 0, "Give at least one kind")
   .openapi("NotificationPreferencesPatch");
 
-const webhookUrl = (hosts: RegExp, name: string) =>
-  z
-    .url({ protocol: /^https$/, error: `must be an https:// ${name} incoming-webhook URL` })
-    .max(2000)
-    .refine((url) => hosts.test(new URL(url).hostname), `must be a ${name} incoming-webhook URL`);
-const WebhooksPatch = z
-  .object({
-    slack: webhookUrl(/^hooks\.slack\.com$/, "Slack")
-      .nullable()
-      .optional(),
-    teams: webhookUrl(/(\.webhook\.office\.com|\.logic\.azure\.com|\.powerplatform\.com)$/, "Microsoft Teams")
-      .nullable()
-      .optional(),
-  })
-  .strict()
-  .openapi("NotificationWebhooksPatch");
-const WebhooksView = z
-  .object({ slack: z.string().nullable(), teams: z.string().nullable() })
-  .openapi("NotificationWebhooks", { description: "The URLs, masked: they are credentials." });
+const WebhooksPatchSchema = WebhooksPatch.openapi("NotificationWebhooksPatch");
 
 const READ = { scope: "profile:read" } as const;
 const WRITE = { scope: "profile:write", write: true } as const;
@@ -145,18 +127,18 @@ const setWebhooksRoute = defineRoute({
   tags: ["Notifications"],
   summary: "Set (a URL) or remove (null) the caller's Slack and Teams incoming webhooks",
   access: WRITE,
-  request: body(WebhooksPatch),
+  request: body(WebhooksPatchSchema),
   responses: { 200: json(WebhooksView, "The caller's webhooks, masked") },
 });
 
-type WebhookRow = { channel: "slack" | "teams"; url: string };
-const webhooksView = (rows: WebhookRow[]) => {
-  const of = (channel: WebhookRow["channel"]) => {
-    const row = rows.find((r) => r.channel === channel);
-    return row ? maskWebhookUrl(row.url) : null;
-  };
-  return { slack: of("slack"), teams: of("teams") };
-};
+const getWebhooksRoute = defineRoute({
+  method: "get",
+  path: "/api/v1/notifications/webhooks",
+  tags: ["Notifications"],
+  summary: "The caller's Slack and Teams incoming webhooks, masked",
+  access: READ,
+  responses: { 200: json(WebhooksView, "The caller's webhooks, masked") },
+});
 
 export const notificationRoutes = createRouter()
   .openapi(feedRoute, async (c) => {
@@ -217,5 +199,10 @@ export const notificationRoutes = createRouter()
       c,
       (me) => [...setWebhooksStatements(db, me, changes, Date.now()), webhooksQuery(db, me)] as const,
     );
-    return c.json(webhooksView(results.at(-1) as WebhookRow[]), 200);
+    return c.json(webhooksView(results.at(-1) as Awaited<ReturnType<typeof webhooksQuery>>), 200);
+  })
+  .openapi(getWebhooksRoute, async (c) => {
+    const db = c.get("db");
+    const { results } = await authorizedRead(c, (me) => [webhooksQuery(db, me)] as const);
+    return c.json(webhooksView(results[0]), 200);
   });

@@ -3,6 +3,7 @@
 // 401/403/404 counts as let through.
 import { sampleForm } from "./forms.ts";
 import { notificationBodies } from "./notifications.ts";
+import { outboundBodies } from "./outbound.ts";
 import { routingBodies } from "./routing.ts";
 import { scoringBodies } from "./scoring.ts";
 import { templateBodies } from "./templates.ts";
@@ -19,6 +20,7 @@ const unique = () => {
 
 export const sampleBodies: Record<string, BodyMaker> = {
   ...notificationBodies,
+  ...outboundBodies,
   ...routingBodies,
   ...templateBodies,
   "POST /api/v1/users": () => ({ email: `invitee-${unique()}@example.com`, name: "Invitee", role: "rep" }),

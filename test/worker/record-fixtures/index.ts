@@ -4,6 +4,7 @@ import { contactsFixtures } from "./contacts.ts";
 import { dealsFixtures } from "./deals.ts";
 import { formsFixtures } from "./forms.ts";
 import { notificationFixtures } from "./notifications.ts";
+import { outboundFixtures } from "./outbound.ts";
 import { routingFixtures } from "./routing.ts";
 import { scoringFixtures } from "./scoring.ts";
 import { templateFixtures } from "./templates.ts";
@@ -18,6 +19,7 @@ export const recordFixtures: Record<string, FixtureMaker> = {
   ...dealsFixtures,
   ...formsFixtures,
   ...notificationFixtures,
+  ...outboundFixtures,
   ...routingFixtures,
   ...scoringFixtures,
   ...templateFixtures,
