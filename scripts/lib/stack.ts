@@ -68,6 +68,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       SESSION_SIGNING_KEYS: secrets.SESSION_SIGNING_KEYS,
       CRM_ADMIN_EMAIL: admin.email,
       CRM_ADMIN_PASSWORD: admin.password,
+      ...passedThrough(),
       ...options.vars,
     })
       .map(([key, value]) => `${key}=${JSON.stringify(value)}\n`)
@@ -113,4 +114,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw error;
   }
   return { workerUrl, admin, server, wrangler, stop };
+}
+
+/** Settings a developer may give `npm start` in its environment, handed on to the Worker as they are. */
+const PASSED_THROUGH = ["EMAIL_PROVIDER", "EMAIL_FROM", "EMAIL_API_KEY", "WEBHOOKS_ALLOW_PRIVATE_TARGETS"];
+
+function passedThrough(): Record<string, string> {
+  return Object.fromEntries(
+    PASSED_THROUGH.flatMap((name) => {
+      const value = process.env[name];
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
 }
