@@ -53,6 +53,8 @@ export const SCOPES = [
   "reports:read",
   "rules:read",
   "rules:write",
+  "workflows:read",
+  "workflows:write",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

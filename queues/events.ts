@@ -5,6 +5,7 @@ import { FORM_SUBMITTED_EVENT } from "./capture/message.ts";
 import { eachMessage, type MessageHandler, type MessageHandlers, withBatch } from "./consume.ts";
 import { dispatchHandlers } from "./domain-events/dispatch.ts";
 import { scoringHandlers } from "./scoring/handlers.ts";
+import { sequenceHandlers } from "./sequences/handlers.ts";
 import { slaHandlers } from "./sla/handlers.ts";
 
 /**
@@ -22,6 +23,9 @@ const ENGINES: readonly MessageHandlers[] = [
   // Assignment (queues/assignment/), after scoring so that rules may match on the grade; then the SLA clock.
   assignmentHandlers,
   slaHandlers,
+  // Sequences (queues/sequences/): contacts leave on a reply, meeting, deal move, unsubscribe or bounce; the
+  // runner's fan-out chunks.
+  sequenceHandlers,
 ];
 
 function combine(engines: readonly MessageHandlers[]): MessageHandlers {

@@ -7,4 +7,5 @@ export * from "./forms.ts";
 export * from "./notifications.ts";
 export * from "./routing.ts";
 export * from "./scoring.ts";
+export * from "./sequences.ts";
 export * from "./system.ts";

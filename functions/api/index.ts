@@ -21,6 +21,7 @@ import { outboxRoutes } from "./outbox/routes.ts";
 import { pipelineRoutes } from "./pipelines/routes.ts";
 import { scoringRoutes } from "./scoring/routes.ts";
 import { searchRoutes } from "./search/routes.ts";
+import { sequenceRoutes } from "./sequences/routes.ts";
 import { settingsRoutes } from "./settings/routes.ts";
 import { slaRoutes } from "./sla/routes.ts";
 import { taskRoutes } from "./tasks/routes.ts";
@@ -56,4 +57,5 @@ export const apiRoutes = createRouter()
   .route("/", slaRoutes)
   .route("/", searchRoutes)
   .route("/", calendarRoutes)
-  .route("/", templateRoutes);
+  .route("/", templateRoutes)
+  .route("/", sequenceRoutes);

@@ -7,6 +7,7 @@ import { outboundDelivery } from "../outbound/job.ts";
 import { reminders } from "../reminders/job.ts";
 import { scoringDecay } from "../scoring/decay-job.ts";
 import { scoringStalled } from "../scoring/stalled-job.ts";
+import { sequencesJob } from "../sequences/job.ts";
 import { slaBreaches } from "../sla/job.ts";
 import { housekeeping } from "./housekeeping.ts";
 import { type CronJob, type JobOutcome, runCronJob } from "./job.ts";
@@ -23,6 +24,7 @@ const JOBS: Readonly<Record<JobName, CronJob>> = {
   reminders,
   outbound: outboundDelivery,
   "domain-events": domainEventsDispatch,
+  sequences: sequencesJob,
 };
 
 /**

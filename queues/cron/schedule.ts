@@ -9,6 +9,7 @@ export const CRON_SCHEDULE = {
     "reminders",
     "outbound",
     "domain-events",
+    "sequences",
   ],
   "17 3 * * *": ["housekeeping", "scoring-decay"],
 } as const;

@@ -6,6 +6,7 @@ import { notificationBodies } from "./notifications.ts";
 import { outboundBodies } from "./outbound.ts";
 import { routingBodies } from "./routing.ts";
 import { scoringBodies } from "./scoring.ts";
+import { sequenceBodies } from "./sequences.ts";
 import { templateBodies } from "./templates.ts";
 import type { RecordFixture, World } from "./types.ts";
 
@@ -65,4 +66,5 @@ export const sampleBodies: Record<string, BodyMaker> = {
   "POST /api/v1/forms": () => sampleForm(`Matrix form ${unique()}`),
   "PUT /api/v1/forms/{id}": () => sampleForm(`Replaced form ${unique()}`),
   ...scoringBodies,
+  ...sequenceBodies,
 };

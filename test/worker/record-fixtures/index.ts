@@ -7,6 +7,7 @@ import { notificationFixtures } from "./notifications.ts";
 import { outboundFixtures } from "./outbound.ts";
 import { routingFixtures } from "./routing.ts";
 import { scoringFixtures } from "./scoring.ts";
+import { sequenceFixtures } from "./sequences.ts";
 import { templateFixtures } from "./templates.ts";
 import { timelineFixtures } from "./timeline.ts";
 import type { FixtureMaker } from "./types.ts";
@@ -22,6 +23,7 @@ export const recordFixtures: Record<string, FixtureMaker> = {
   ...outboundFixtures,
   ...routingFixtures,
   ...scoringFixtures,
+  ...sequenceFixtures,
   ...templateFixtures,
   ...timelineFixtures,
 };
