@@ -27,6 +27,8 @@ export interface Env {
   /** The provider's API key: a secret (`wrangler secret put EMAIL_API_KEY`), never logged. */
   EMAIL_API_KEY?: string;
   EMAIL_FROM?: string;
+  /** "true" lets outgoing webhooks reach private and loopback targets: local development and tests only. */
+  WEBHOOKS_ALLOW_PRIVATE_TARGETS?: string;
 }
 
 const ConfigSchema = z.object({
@@ -37,6 +39,10 @@ const ConfigSchema = z.object({
   EMAIL_PROVIDER: z.enum(["resend", "mailchannels", "log"]).default("log"),
   EMAIL_API_KEY: z.string().min(1).optional(),
   EMAIL_FROM: z.string().min(3).default("CRM <crm@localhost>"),
+  WEBHOOKS_ALLOW_PRIVATE_TARGETS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
   SESSION_SIGNING_KEYS: z.string().transform((value, ctx) => {
     try {
       return parseSigningKeys(value);

@@ -7,6 +7,7 @@ import { dispatchHandlers } from "./domain-events/dispatch.ts";
 import { scoringHandlers } from "./scoring/handlers.ts";
 import { sequenceHandlers } from "./sequences/handlers.ts";
 import { slaHandlers } from "./sla/handlers.ts";
+import { webhookHandlers } from "./webhooks-out/handlers.ts";
 
 /**
  * Each engine's handlers, by event type. An event that several engines react to runs each of them in this
@@ -23,6 +24,8 @@ const ENGINES: readonly MessageHandlers[] = [
   // Assignment (queues/assignment/), after scoring so that rules may match on the grade; then the SLA clock.
   assignmentHandlers,
   slaHandlers,
+  // Outgoing webhooks (queues/webhooks-out/): a delivery per subscription that asks for the event.
+  webhookHandlers,
   // Sequences (queues/sequences/): contacts leave on a reply, meeting, deal move, unsubscribe or bounce; the
   // runner's fan-out chunks.
   sequenceHandlers,

@@ -9,3 +9,4 @@ export * from "./routing.ts";
 export * from "./scoring.ts";
 export * from "./sequences.ts";
 export * from "./system.ts";
+export * from "./webhooks-out.ts";

@@ -29,6 +29,7 @@ import { teamRoutes } from "./teams/routes.ts";
 import { teamWebhookRoutes } from "./teams/webhook-routes.ts";
 import { templateRoutes } from "./templates/routes.ts";
 import { userRoutes } from "./users/routes.ts";
+import { outgoingWebhookRoutes } from "./webhook-subscriptions/index.ts";
 
 export const apiRoutes = createRouter()
   .route("/", authRoutes)
@@ -58,4 +59,5 @@ export const apiRoutes = createRouter()
   .route("/", searchRoutes)
   .route("/", calendarRoutes)
   .route("/", templateRoutes)
+  .route("/", outgoingWebhookRoutes)
   .route("/", sequenceRoutes);

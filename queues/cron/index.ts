@@ -9,6 +9,7 @@ import { scoringDecay } from "../scoring/decay-job.ts";
 import { scoringStalled } from "../scoring/stalled-job.ts";
 import { sequencesJob } from "../sequences/job.ts";
 import { slaBreaches } from "../sla/job.ts";
+import { webhooksOut } from "../webhooks-out/job.ts";
 import { housekeeping } from "./housekeeping.ts";
 import { type CronJob, type JobOutcome, runCronJob } from "./job.ts";
 import { CRON_SCHEDULE, type JobName } from "./schedule.ts";
@@ -24,6 +25,7 @@ const JOBS: Readonly<Record<JobName, CronJob>> = {
   reminders,
   outbound: outboundDelivery,
   "domain-events": domainEventsDispatch,
+  "webhooks-out": webhooksOut,
   sequences: sequencesJob,
 };
 

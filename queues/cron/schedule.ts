@@ -9,6 +9,7 @@ export const CRON_SCHEDULE = {
     "reminders",
     "outbound",
     "domain-events",
+    "webhooks-out",
     "sequences",
   ],
   "17 3 * * *": ["housekeeping", "scoring-decay"],

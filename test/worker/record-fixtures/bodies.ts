@@ -9,6 +9,7 @@ import { scoringBodies } from "./scoring.ts";
 import { sequenceBodies } from "./sequences.ts";
 import { templateBodies } from "./templates.ts";
 import type { RecordFixture, World } from "./types.ts";
+import { webhooksOutBodies } from "./webhooks-out.ts";
 
 export type BodyMaker = (world: World, fixture: RecordFixture | null) => unknown;
 
@@ -24,6 +25,7 @@ export const sampleBodies: Record<string, BodyMaker> = {
   ...outboundBodies,
   ...routingBodies,
   ...templateBodies,
+  ...webhooksOutBodies,
   "POST /api/v1/users": () => ({ email: `invitee-${unique()}@example.com`, name: "Invitee", role: "rep" }),
   "PATCH /api/v1/users/{id}": () => ({ name: "Renamed by the matrix" }),
   "POST /api/v1/teams": () => ({ name: `Matrix team ${unique()}` }),
