@@ -16,8 +16,9 @@ export interface CronFire {
 }
 
 /**
- * Schedules each expression with croner (UTC, as Cloudflare does) and, when it is due, asks `wrangler dev
- * --test-scheduled` to run the Worker's scheduled handler with that cron and scheduled time.
+ * Schedules each expression with croner (UTC, as Cloudflare does) and, when it is due, asks the local runtime
+ * to run the Worker's scheduled handler with that cron and scheduled time (miniflare's trigger takes the time;
+ * wrangler's `/__scheduled` page would run at the present instant instead).
  */
 export function startCronRunner(options: {
   workerUrl: string;
@@ -29,10 +30,9 @@ export function startCronRunner(options: {
       new Cron(cron, { timezone: "UTC", protect: true }, async (self: Cron) => {
         // The minute it was due, not when the timer happened to wake: the job's lease is keyed on it.
         const scheduledTime = Math.floor((self.currentRun()?.getTime() ?? Date.now()) / 60_000) * 60_000;
-        const url = new URL("/__scheduled", options.workerUrl);
+        const url = new URL("/cdn-cgi/local/scheduled", options.workerUrl);
         url.searchParams.set("cron", cron);
         url.searchParams.set("time", String(scheduledTime));
-        url.searchParams.set("format", "json");
         try {
           const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
           const body = await response.text();

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LibsqlServer, startLibsqlServer } from "../../db/server/index.ts";
 import { type CronFire, readCrons, startCronRunner } from "../../scripts/lib/cron-runner.ts";
@@ -59,9 +60,19 @@ describe("the local stack", () => {
     expect(fire?.ok).toBe(true);
     // Fired for the minute it was due, which is what the job's lease is keyed on.
     expect((fire?.scheduledTime ?? 1) % 60_000).toBe(0);
-    // And the Worker's scheduled handler really ran its job: the run is in the database.
+    // And the Worker's scheduled handler really ran its job, for that minute: the run is in the database.
     const lastRunAt = (await health()).body.cron?.lastRunAt ?? 0;
     expect(lastRunAt).toBeGreaterThanOrEqual(fire?.scheduledTime ?? Number.POSITIVE_INFINITY);
+    const db = createClient({ url: stack.server.url });
+    try {
+      const runs = await db.execute({
+        sql: "select job from job_runs where job = 'sweep' and scheduled_at = ?",
+        args: [fire?.scheduledTime ?? 0],
+      });
+      expect(runs.rows).toHaveLength(1);
+    } finally {
+      db.close();
+    }
   });
 
   it("answers 503 promptly while the database is down, and 200 again once it is back, without a Worker restart", async () => {
