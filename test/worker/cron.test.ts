@@ -55,7 +55,7 @@ describe("cron jobs", () => {
     const [run] = await t.db.select().from(jobRuns).where(eq(jobRuns.job, "housekeeping"));
     expect(run?.status).toBe("succeeded");
     expect(run?.detail).toMatch(
-      /^pruned [1-9]\d* job runs, \d+ login counters, \d+ idempotency keys, \d+ events$/,
+      /^pruned [1-9]\d* job runs, \d+ login counters, \d+ idempotency keys, \d+ events, \d+ webhook rows$/,
     );
     const old = await t.db
       .select()
