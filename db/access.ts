@@ -53,6 +53,8 @@ export const SCOPES = [
   "reports:read",
   "rules:read",
   "rules:write",
+  "dead_letters:read",
+  "dead_letters:write",
   "workflows:read",
   "workflows:write",
 ] as const;

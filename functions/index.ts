@@ -8,11 +8,13 @@ import { publicCalendarRoutes } from "./calendar/routes.ts";
 import type { Env } from "./env.ts";
 import { publicFormRoutes } from "./forms/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
+import { hookRoutes } from "./hooks/routes.ts";
 
 export const app = createApp()
   .route("/", healthRoutes)
   .route("/", apiRoutes)
   .route("/", publicFormRoutes)
+  .route("/", hookRoutes)
   .route("/", publicCalendarRoutes);
 app.route("/", docsRoutes(app));
 

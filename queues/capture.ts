@@ -3,6 +3,7 @@
 import { CaptureDataSchema, FORM_SUBMISSION_TYPE } from "./capture/message.ts";
 import { processCapture } from "./capture/process.ts";
 import type { MessageHandlers } from "./consume.ts";
+import { webhookInHandlers } from "./webhooks-in/handlers.ts";
 
 // The capture pipeline (form submissions, webhook deliveries) registers its message types here.
 export const captureHandlers: MessageHandlers = {
@@ -10,4 +11,6 @@ export const captureHandlers: MessageHandlers = {
   [FORM_SUBMISSION_TYPE]: async (message, services) => {
     await processCapture(CaptureDataSchema.parse(message.data), services);
   },
+  // Inbound webhook deliveries (queues/webhooks-in/).
+  ...webhookInHandlers,
 };

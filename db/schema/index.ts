@@ -9,4 +9,5 @@ export * from "./routing.ts";
 export * from "./scoring.ts";
 export * from "./sequences.ts";
 export * from "./system.ts";
+export * from "./webhooks-in.ts";
 export * from "./webhooks-out.ts";

@@ -13,6 +13,7 @@ import { contact360Routes } from "./contact-360/routes.ts";
 import { contactBatchRoutes } from "./contacts/batch-routes.ts";
 import { contactRoutes } from "./contacts/routes.ts";
 import { customFieldRoutes } from "./custom-fields/routes.ts";
+import { deadLetterRoutes } from "./dead-letters/routes.ts";
 import { dealRoutes } from "./deals/routes.ts";
 import { formRoutes } from "./forms/routes.ts";
 import { formSubmissionRoutes } from "./forms/submission-routes.ts";
@@ -29,6 +30,9 @@ import { teamRoutes } from "./teams/routes.ts";
 import { teamWebhookRoutes } from "./teams/webhook-routes.ts";
 import { templateRoutes } from "./templates/routes.ts";
 import { userRoutes } from "./users/routes.ts";
+import { webhookInboxRoutes } from "./webhook-sources/inbox-routes.ts";
+import { webhookSourceRoutes } from "./webhook-sources/routes.ts";
+import { webhookSecretRoutes } from "./webhook-sources/secret-routes.ts";
 import { outgoingWebhookRoutes } from "./webhook-subscriptions/index.ts";
 
 export const apiRoutes = createRouter()
@@ -60,4 +64,8 @@ export const apiRoutes = createRouter()
   .route("/", calendarRoutes)
   .route("/", templateRoutes)
   .route("/", outgoingWebhookRoutes)
+  .route("/", webhookSourceRoutes)
+  .route("/", webhookSecretRoutes)
+  .route("/", webhookInboxRoutes)
+  .route("/", deadLetterRoutes)
   .route("/", sequenceRoutes);

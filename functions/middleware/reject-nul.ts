@@ -14,9 +14,11 @@ export const rejectNul = createMiddleware<AppEnv>(async (c, next) => {
     throw new ApiError("bad_request", "The URL is not validly percent-encoded.");
   }
   if (decoded.includes("\u0000")) throw new ApiError("bad_request", NUL_MESSAGE);
-  if (c.req.header("Content-Type")?.includes("json")) {
-    // JSON can only carry a NUL as an escape; the body text is cached for the validator that reads it next.
-    const text = await c.req.text();
+  // Inbound webhooks keep their bodies byte for byte (signatures are over them); their consumer drops NULs
+  // from the values it maps.
+  if (c.req.header("Content-Type")?.includes("json") && !c.req.path.startsWith("/hooks/")) {
+    // JSON can only carry a NUL as an escape. The bytes are cached as they came, for whatever reads them next.
+    const text = new TextDecoder().decode(await c.req.arrayBuffer());
     if (/\\u0000/i.test(text)) throw new ApiError("validation_failed", NUL_MESSAGE);
   }
   await next();

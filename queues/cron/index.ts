@@ -9,6 +9,7 @@ import { scoringDecay } from "../scoring/decay-job.ts";
 import { scoringStalled } from "../scoring/stalled-job.ts";
 import { sequencesJob } from "../sequences/job.ts";
 import { slaBreaches } from "../sla/job.ts";
+import { webhooksInRetention, webhooksInSweep } from "../webhooks-in/jobs.ts";
 import { webhooksOut } from "../webhooks-out/job.ts";
 import { housekeeping } from "./housekeeping.ts";
 import { type CronJob, type JobOutcome, runCronJob } from "./job.ts";
@@ -27,6 +28,8 @@ const JOBS: Readonly<Record<JobName, CronJob>> = {
   "domain-events": domainEventsDispatch,
   "webhooks-out": webhooksOut,
   sequences: sequencesJob,
+  "webhooks-in-sweep": webhooksInSweep,
+  "webhooks-in-retention": webhooksInRetention,
 };
 
 /**

@@ -11,8 +11,9 @@ export const CRON_SCHEDULE = {
     "domain-events",
     "webhooks-out",
     "sequences",
+    "webhooks-in-sweep",
   ],
-  "17 3 * * *": ["housekeeping", "scoring-decay"],
+  "17 3 * * *": ["housekeeping", "scoring-decay", "webhooks-in-retention"],
 } as const;
 
 export type CronExpression = keyof typeof CRON_SCHEDULE;

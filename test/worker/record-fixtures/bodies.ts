@@ -9,6 +9,7 @@ import { scoringBodies } from "./scoring.ts";
 import { sequenceBodies } from "./sequences.ts";
 import { templateBodies } from "./templates.ts";
 import type { RecordFixture, World } from "./types.ts";
+import { webhooksInBodies } from "./webhooks-in.ts";
 import { webhooksOutBodies } from "./webhooks-out.ts";
 
 export type BodyMaker = (world: World, fixture: RecordFixture | null) => unknown;
@@ -21,6 +22,7 @@ const unique = () => {
 };
 
 export const sampleBodies: Record<string, BodyMaker> = {
+  ...webhooksInBodies,
   ...notificationBodies,
   ...outboundBodies,
   ...routingBodies,

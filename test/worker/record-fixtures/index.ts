@@ -11,6 +11,7 @@ import { sequenceFixtures } from "./sequences.ts";
 import { templateFixtures } from "./templates.ts";
 import { timelineFixtures } from "./timeline.ts";
 import type { FixtureMaker } from "./types.ts";
+import { webhooksInFixtures } from "./webhooks-in.ts";
 import { webhooksOutFixtures } from "./webhooks-out.ts";
 
 export * from "./types.ts";
@@ -27,5 +28,6 @@ export const recordFixtures: Record<string, FixtureMaker> = {
   ...sequenceFixtures,
   ...templateFixtures,
   ...timelineFixtures,
+  ...webhooksInFixtures,
   ...webhooksOutFixtures,
 };
