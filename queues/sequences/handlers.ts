@@ -3,11 +3,12 @@
 // A stop touches only active enrolments made no later than the event, so a redelivered event changes
 // nothing, and an event from before a contact was enrolled again leaves the new enrolment alone.
 import { sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "zod";
 import type { Database } from "../../db/client.ts";
 import type { StopReason } from "../../db/schema/index.ts";
 import { stopEnrolmentsStatements, unenrolStatements } from "../../db/sequences/enrolments.ts";
-import type { MessageHandler, MessageHandlers } from "../consume.ts";
+import { type MessageHandler, type MessageHandlers, withBatch } from "../consume.ts";
 import { type DomainEvent, DomainEventSchema } from "../domain-events/types.ts";
 import { ENGAGEMENT_RECORDED_EVENT, EngagementRecordedSchema } from "../scoring/messages.ts";
 import type { EngagementKind } from "../scoring/rules.ts";
@@ -107,11 +108,44 @@ const contactDeleted: MessageHandler = async (message, { db }) => {
   await stopContacts(db, [event.recordId], "contact_deleted", message.createdAt, Date.now());
 };
 
-const engagementRecorded: MessageHandler = async (message, { db }) => {
-  const data = EngagementRecordedSchema.parse(message.data);
+function engagementStops(db: Database, body: unknown, now: number) {
+  const data = EngagementRecordedSchema.parse(body);
   const reason = ENGAGEMENT_STOPS[data.kind];
-  if (reason) await stopContacts(db, [data.contactId], reason, data.at, Date.now());
-};
+  return reason
+    ? unenrolStatements(db, { contactId: data.contactId, reason, enrolledBefore: data.at }, now)
+    : [];
+}
+
+/**
+ * Engagement arrives in bursts (an email campaign's opens and bounces) and scoring takes it by the batch: the
+ * stops of a whole batch are one database trip too, and a malformed message fails alone.
+ */
+const engagementRecorded: MessageHandler = withBatch(
+  async (message, { db }) => {
+    const [first, ...rest] = engagementStops(db, message.data, Date.now());
+    if (first) await db.batch([first, ...rest]);
+  },
+  async (messages, { db }) => {
+    const now = Date.now();
+    type Planned = { statements: BatchItem<"sqlite">[] } | { reason: unknown };
+    const planned = messages.map((message): Planned => {
+      try {
+        return { statements: engagementStops(db, message.data, now) };
+      } catch (reason) {
+        return { reason };
+      }
+    });
+    const statements: BatchItem<"sqlite">[] = planned.flatMap((p) => ("statements" in p ? p.statements : []));
+    const [first, ...rest] = statements;
+    if (first) await db.batch([first, ...rest]);
+    return planned.map(
+      (p): PromiseSettledResult<unknown> =>
+        "statements" in p
+          ? { status: "fulfilled", value: undefined }
+          : { status: "rejected", reason: p.reason },
+    );
+  },
+);
 
 const stepsDue: MessageHandler = async (message, { db }) => {
   const data = StepsDueSchema.parse(message.data);
