@@ -47,6 +47,13 @@ export const AUDIT_ACTIONS = [
   "scoring_rules.updated",
   "routing_rules.updated",
   "availability.updated",
+  "workflow.created",
+  "workflow.updated",
+  "workflow.enabled",
+  "workflow.disabled",
+  "workflow.deleted",
+  "workflow.secret_rotated",
+  "workflow_run.retried",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

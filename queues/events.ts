@@ -8,6 +8,7 @@ import { scoringHandlers } from "./scoring/handlers.ts";
 import { sequenceHandlers } from "./sequences/handlers.ts";
 import { slaHandlers } from "./sla/handlers.ts";
 import { webhookHandlers } from "./webhooks-out/handlers.ts";
+import { workflowHandlers } from "./workflows/handlers.ts";
 
 /**
  * Each engine's handlers, by event type. An event that several engines react to runs each of them in this
@@ -29,6 +30,9 @@ const ENGINES: readonly MessageHandlers[] = [
   // Sequences (queues/sequences/): contacts leave on a reply, meeting, deal move, unsubscribe or bounce; the
   // runner's fan-out chunks.
   sequenceHandlers,
+  // Workflows (queues/workflows/), after the engines above so that conditions see what they set (an owner, a
+  // grade): runs start from record, form and inbound-webhook events; then each step is a workflow.step message.
+  workflowHandlers,
 ];
 
 function combine(engines: readonly MessageHandlers[]): MessageHandlers {

@@ -11,3 +11,4 @@ export * from "./sequences.ts";
 export * from "./system.ts";
 export * from "./webhooks-in.ts";
 export * from "./webhooks-out.ts";
+export * from "./workflows.ts";

@@ -63,7 +63,7 @@ export const assignments = sqliteTable(
     eventId: text().primaryKey(),
     contactId: text().notNull(),
     claim: text().notNull(),
-    reason: text({ enum: ["form", "sla_breach"] }).notNull(),
+    reason: text({ enum: ["form", "sla_breach", "workflow"] }).notNull(),
     ruleId: text(),
     teamId: text(),
     previousOwnerId: text(),

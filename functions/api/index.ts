@@ -34,6 +34,8 @@ import { webhookInboxRoutes } from "./webhook-sources/inbox-routes.ts";
 import { webhookSourceRoutes } from "./webhook-sources/routes.ts";
 import { webhookSecretRoutes } from "./webhook-sources/secret-routes.ts";
 import { outgoingWebhookRoutes } from "./webhook-subscriptions/index.ts";
+import { workflowRoutes } from "./workflows/routes.ts";
+import { workflowRunRoutes } from "./workflows/run-routes.ts";
 
 export const apiRoutes = createRouter()
   .route("/", authRoutes)
@@ -68,4 +70,6 @@ export const apiRoutes = createRouter()
   .route("/", webhookSecretRoutes)
   .route("/", webhookInboxRoutes)
   .route("/", deadLetterRoutes)
-  .route("/", sequenceRoutes);
+  .route("/", sequenceRoutes)
+  .route("/", workflowRoutes)
+  .route("/", workflowRunRoutes);

@@ -11,6 +11,7 @@ import { sequencesJob } from "../sequences/job.ts";
 import { slaBreaches } from "../sla/job.ts";
 import { webhooksInRetention, webhooksInSweep } from "../webhooks-in/jobs.ts";
 import { webhooksOut } from "../webhooks-out/job.ts";
+import { workflowsJob } from "../workflows/job.ts";
 import { housekeeping } from "./housekeeping.ts";
 import { type CronJob, type JobOutcome, runCronJob } from "./job.ts";
 import { CRON_SCHEDULE, type JobName } from "./schedule.ts";
@@ -28,6 +29,7 @@ const JOBS: Readonly<Record<JobName, CronJob>> = {
   "domain-events": domainEventsDispatch,
   "webhooks-out": webhooksOut,
   sequences: sequencesJob,
+  workflows: workflowsJob,
   "webhooks-in-sweep": webhooksInSweep,
   "webhooks-in-retention": webhooksInRetention,
 };

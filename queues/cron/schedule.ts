@@ -11,6 +11,7 @@ export const CRON_SCHEDULE = {
     "domain-events",
     "webhooks-out",
     "sequences",
+    "workflows",
     "webhooks-in-sweep",
   ],
   "17 3 * * *": ["housekeeping", "scoring-decay", "webhooks-in-retention"],

@@ -11,6 +11,7 @@ import { templateBodies } from "./templates.ts";
 import type { RecordFixture, World } from "./types.ts";
 import { webhooksInBodies } from "./webhooks-in.ts";
 import { webhooksOutBodies } from "./webhooks-out.ts";
+import { workflowBodies } from "./workflows.ts";
 
 export type BodyMaker = (world: World, fixture: RecordFixture | null) => unknown;
 
@@ -28,6 +29,7 @@ export const sampleBodies: Record<string, BodyMaker> = {
   ...routingBodies,
   ...templateBodies,
   ...webhooksOutBodies,
+  ...workflowBodies,
   "POST /api/v1/users": () => ({ email: `invitee-${unique()}@example.com`, name: "Invitee", role: "rep" }),
   "PATCH /api/v1/users/{id}": () => ({ name: "Renamed by the matrix" }),
   "POST /api/v1/teams": () => ({ name: `Matrix team ${unique()}` }),

@@ -13,6 +13,7 @@ import { timelineFixtures } from "./timeline.ts";
 import type { FixtureMaker } from "./types.ts";
 import { webhooksInFixtures } from "./webhooks-in.ts";
 import { webhooksOutFixtures } from "./webhooks-out.ts";
+import { workflowFixtures } from "./workflows.ts";
 
 export * from "./types.ts";
 
@@ -28,6 +29,7 @@ export const recordFixtures: Record<string, FixtureMaker> = {
   ...sequenceFixtures,
   ...templateFixtures,
   ...timelineFixtures,
+  ...workflowFixtures,
   ...webhooksInFixtures,
   ...webhooksOutFixtures,
 };
