@@ -57,6 +57,12 @@ export const SCOPES = [
   "dead_letters:write",
   "workflows:read",
   "workflows:write",
+  "imports:read",
+  "imports:write",
+  "exports:read",
+  "exports:write",
+  "privacy:read",
+  "privacy:write",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -4,6 +4,9 @@ import { assignmentHandlers } from "./assignment/handlers.ts";
 import { FORM_SUBMITTED_EVENT } from "./capture/message.ts";
 import { eachMessage, type MessageHandler, type MessageHandlers, withBatch } from "./consume.ts";
 import { dispatchHandlers } from "./domain-events/dispatch.ts";
+import { duplicateHandlers } from "./duplicates/handlers.ts";
+import { importHandlers } from "./imports/handlers.ts";
+import { privacyHandlers } from "./privacy/handlers.ts";
 import { scoringHandlers } from "./scoring/handlers.ts";
 import { sequenceHandlers } from "./sequences/handlers.ts";
 import { slaHandlers } from "./sla/handlers.ts";
@@ -33,6 +36,12 @@ const ENGINES: readonly MessageHandlers[] = [
   // Workflows (queues/workflows/), after the engines above so that conditions see what they set (an owner, a
   // grade): runs start from record, form and inbound-webhook events; then each step is a workflow.step message.
   workflowHandlers,
+  // CSV imports (queues/imports/): a run's chunks one after another, and the pages of an undo.
+  importHandlers(),
+  // Duplicate detection (queues/duplicates/): a changed contact or company gets its keys again; the full scan.
+  duplicateHandlers(),
+  // Erasure on request (queues/privacy/): hashes for the suppression list, then the contact anonymised.
+  privacyHandlers(),
 ];
 
 function combine(engines: readonly MessageHandlers[]): MessageHandlers {

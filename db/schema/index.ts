@@ -2,6 +2,7 @@
 export * from "./auth.ts";
 export * from "./content.ts";
 export * from "./crm.ts";
+export * from "./data.ts";
 export * from "./events.ts";
 export * from "./forms.ts";
 export * from "./notifications.ts";

@@ -15,11 +15,15 @@ import { contactRoutes } from "./contacts/routes.ts";
 import { customFieldRoutes } from "./custom-fields/routes.ts";
 import { deadLetterRoutes } from "./dead-letters/routes.ts";
 import { dealRoutes } from "./deals/routes.ts";
+import { duplicateRoutes } from "./duplicates/routes.ts";
+import { exportRoutes } from "./exports/routes.ts";
 import { formRoutes } from "./forms/routes.ts";
 import { formSubmissionRoutes } from "./forms/submission-routes.ts";
+import { importRoutes } from "./imports/routes.ts";
 import { notificationRoutes } from "./notifications/routes.ts";
 import { outboxRoutes } from "./outbox/routes.ts";
 import { pipelineRoutes } from "./pipelines/routes.ts";
+import { privacyRoutes } from "./privacy/routes.ts";
 import { scoringRoutes } from "./scoring/routes.ts";
 import { searchRoutes } from "./search/routes.ts";
 import { sequenceRoutes } from "./sequences/routes.ts";
@@ -65,6 +69,10 @@ export const apiRoutes = createRouter()
   .route("/", searchRoutes)
   .route("/", calendarRoutes)
   .route("/", templateRoutes)
+  .route("/", importRoutes)
+  .route("/", exportRoutes)
+  .route("/", duplicateRoutes)
+  .route("/", privacyRoutes)
   .route("/", outgoingWebhookRoutes)
   .route("/", webhookSourceRoutes)
   .route("/", webhookSecretRoutes)

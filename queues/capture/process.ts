@@ -8,6 +8,7 @@ import { type CustomFieldObject, recordConfigQueries, storeRecordConfig } from "
 import { formQuery } from "../../db/forms/definitions.ts";
 import { submissionQuery } from "../../db/forms/submissions.ts";
 import { newId } from "../../db/ids.ts";
+import { suppressionHashes } from "../../db/privacy/suppression.ts";
 import { formSubmissions } from "../../db/schema/index.ts";
 import { checkValues, type StoredDefinition, toPublicForm } from "../../functions/forms/definition.ts";
 import { isConsentGiven, MESSAGES } from "../../functions/forms/field-rules.ts";
@@ -106,6 +107,7 @@ export async function processCapture(data: CaptureData, services: ConsumerServic
         ? await fingerprintOf(form.id, lead.email ?? data.visitorId ?? data.ip, values, consent)
         : null,
     dealName: definition.deal ? dealName(definition.deal.name, form.name, lead, values) : null,
+    suppression: await suppressionHashes({ emails: [lead.email], phones: [lead.phone] }),
   };
   const results = await db.batch(
     captureStatements(db, plan, { contact: newId(), company: newId(), deal: newId() }),

@@ -8,6 +8,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../db/client.ts";
 import { newId } from "../../db/ids.ts";
+import { isSuppressedSql, SUPPRESSED_NOTE } from "../../db/privacy/suppression.ts";
 import {
   activities,
   companies,
@@ -51,6 +52,8 @@ export interface CapturePlan {
   consent: boolean;
   fingerprint: string | null;
   dealName: string | null;
+  /** Hashes of the lead's email and phone (db/privacy/suppression.ts): an erased person is not made again. */
+  suppression?: { hash: string }[];
 }
 
 export interface CaptureIds {
@@ -128,6 +131,16 @@ export function captureStatements(db: Database, plan: CapturePlan, ids: CaptureI
       when status = 'duplicate' then (select d.contact_id from form_submissions d where d.id = form_submissions.duplicate_of)
       else coalesce(${match}, ${ids.contact}) end
     where id = ${sid} and claim = ${claim} and status in ('processed', 'duplicate')`);
+
+  // An erased person (db/privacy/suppression.ts) is not made again: the row keeps no contact and none of the data.
+  const suppressed = plan.suppression?.length
+    ? [
+        db.run(sql`update form_submissions set contact_id = null, error = ${SUPPRESSED_NOTE}, payload = '{}', email = null,
+          name = null, page_url = null, referrer = null, user_agent = null, client_ip = null, visitor_id = null
+        where id = ${sid} and claim = ${claim} and status = 'processed' and contact_id = ${ids.contact}
+          and ${isSuppressedSql(plan.suppression)}`),
+      ]
+    : [];
 
   /** The contact this run works on: null unless this run settled the row as processed. */
   const contact = sql`(select s.contact_id from form_submissions s where s.id = ${sid} and s.claim = ${claim} and s.status = 'processed')`;
@@ -378,6 +391,7 @@ export function captureStatements(db: Database, plan: CapturePlan, ids: CaptureI
   return [
     settle,
     chooseContact,
+    ...suppressed,
     ...companyStatements,
     lifecycleChange,
     createContact,

@@ -2,6 +2,7 @@
 import type { Env } from "../../functions/env.ts";
 import { digest } from "../digest/job.ts";
 import { domainEventsDispatch } from "../domain-events/job.ts";
+import { dataStalled } from "../imports/stalled-job.ts";
 import { createServices } from "../index.ts";
 import { outboundDelivery } from "../outbound/job.ts";
 import { reminders } from "../reminders/job.ts";
@@ -32,6 +33,7 @@ const JOBS: Readonly<Record<JobName, CronJob>> = {
   workflows: workflowsJob,
   "webhooks-in-sweep": webhooksInSweep,
   "webhooks-in-retention": webhooksInRetention,
+  "data-stalled": dataStalled,
 };
 
 /**

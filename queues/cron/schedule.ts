@@ -13,6 +13,7 @@ export const CRON_SCHEDULE = {
     "sequences",
     "workflows",
     "webhooks-in-sweep",
+    "data-stalled",
   ],
   "17 3 * * *": ["housekeeping", "scoring-decay", "webhooks-in-retention"],
 } as const;

@@ -19,6 +19,7 @@ import {
   updatedCompany,
 } from "../../../db/companies/writes.ts";
 import { parseSort } from "../../../db/contacts/list.ts";
+import { redirectQuery } from "../../../db/merge/merge.ts";
 import { decodeSortCursor as decodeCursor, encodeSortCursor as encodeCursor } from "../../../db/paging.ts";
 import { authorizedRead, authorizedWrite, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
@@ -68,7 +69,10 @@ const getRoute = defineRoute({
   access: read,
   record: "company",
   request: { params: IdParams },
-  responses: { 200: json(CompanySchema, "The company") },
+  responses: {
+    200: json(CompanySchema, "The company"),
+    308: { description: "The company was merged into another: Location names it" },
+  },
 });
 
 const patchRoute = defineRoute({
@@ -188,9 +192,15 @@ export const companyRoutes = createRouter()
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
     const {
-      results: [rows],
-    } = await authorizedRead(c, (me) => [companyQuery(c.get("db"), me, id)] as const);
+      results: [rows, merged],
+    } = await authorizedRead(
+      c,
+      (me) => [companyQuery(c.get("db"), me, id), redirectQuery(c.get("db"), me, "company", id)] as const,
+    );
     const row = rows[0];
+    // A merged company's id leads to the one it was merged into (db/merge/merge.ts), in the same round trip.
+    const survivor = merged[0]?.newId;
+    if (!row && survivor) return c.redirect(`/api/v1/companies/${survivor}`, 308);
     if (!row) throw new ApiError("not_found", "Not found");
     const view = toCompanyView(row);
     return c.json(view, 200, { ETag: etag(view.version) });

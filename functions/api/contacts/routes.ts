@@ -19,6 +19,7 @@ import {
   type WriteFailure,
 } from "../../../db/contacts/writes.ts";
 import { recordConfigQueries, storeRecordConfig, withRecordConfig } from "../../../db/custom-fields.ts";
+import { redirectQuery } from "../../../db/merge/merge.ts";
 import { decodeSortCursor as decodeCursor, encodeSortCursor as encodeCursor } from "../../../db/paging.ts";
 import { authorizedRead, authorizedWrite, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
@@ -65,7 +66,10 @@ const getRoute = defineRoute({
   access: read,
   record: "contact",
   request: { params: IdParams },
-  responses: { 200: json(ContactSchema, "The contact") },
+  responses: {
+    200: json(ContactSchema, "The contact"),
+    308: { description: "The contact was merged into another: Location names it" },
+  },
 });
 
 const patchRoute = defineRoute({
@@ -215,9 +219,15 @@ export const contactRoutes = createRouter()
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
     const {
-      results: [rows],
-    } = await authorizedRead(c, (me) => [contactQuery(c.get("db"), me, id)] as const);
+      results: [rows, merged],
+    } = await authorizedRead(
+      c,
+      (me) => [contactQuery(c.get("db"), me, id), redirectQuery(c.get("db"), me, "contact", id)] as const,
+    );
     const row = rows[0];
+    // A merged contact's id leads to the one it was merged into (db/merge/merge.ts), in the same round trip.
+    const survivor = merged[0]?.newId;
+    if (!row && survivor) return c.redirect(`/api/v1/contacts/${survivor}`, 308);
     if (!row) throw new ApiError("not_found", "Not found");
     const view = toContactView(row);
     return c.json(view, 200, { ETag: etag(view.version) });

@@ -1,6 +1,7 @@
 // Valid request bodies for write routes, so the access matrix can expect a 2xx (not just "not refused") from
 // every caller the route lets through. A write route without one here is sent `{}`, and any answer but
 // 401/403/404 counts as let through.
+import { dataBodies } from "./data.ts";
 import { sampleForm } from "./forms.ts";
 import { notificationBodies } from "./notifications.ts";
 import { outboundBodies } from "./outbound.ts";
@@ -23,6 +24,7 @@ const unique = () => {
 };
 
 export const sampleBodies: Record<string, BodyMaker> = {
+  ...dataBodies,
   ...webhooksInBodies,
   ...notificationBodies,
   ...outboundBodies,

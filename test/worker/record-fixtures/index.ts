@@ -1,6 +1,7 @@
 // Every kind of record the access matrix can make, by the `record` kind routes declare.
 import { authFixtures } from "./auth.ts";
 import { contactsFixtures } from "./contacts.ts";
+import { dataFixtures } from "./data.ts";
 import { dealsFixtures } from "./deals.ts";
 import { formsFixtures } from "./forms.ts";
 import { notificationFixtures } from "./notifications.ts";
@@ -20,6 +21,7 @@ export * from "./types.ts";
 export const recordFixtures: Record<string, FixtureMaker> = {
   ...authFixtures,
   ...contactsFixtures,
+  ...dataFixtures,
   ...dealsFixtures,
   ...formsFixtures,
   ...notificationFixtures,
