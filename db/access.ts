@@ -51,6 +51,7 @@ export const SCOPES = [
   "webhooks:read",
   "webhooks:write",
   "reports:read",
+  "reports:write",
   "rules:read",
   "rules:write",
   "dead_letters:read",

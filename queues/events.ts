@@ -7,6 +7,7 @@ import { dispatchHandlers } from "./domain-events/dispatch.ts";
 import { duplicateHandlers } from "./duplicates/handlers.ts";
 import { importHandlers } from "./imports/handlers.ts";
 import { privacyHandlers } from "./privacy/handlers.ts";
+import { rollupHandlers } from "./rollups/messages.ts";
 import { scoringHandlers } from "./scoring/handlers.ts";
 import { sequenceHandlers } from "./sequences/handlers.ts";
 import { slaHandlers } from "./sla/handlers.ts";
@@ -36,6 +37,8 @@ const ENGINES: readonly MessageHandlers[] = [
   // Workflows (queues/workflows/), after the engines above so that conditions see what they set (an owner, a
   // grade): runs start from record, form and inbound-webhook events; then each step is a workflow.step message.
   workflowHandlers,
+  // Report rollups (queues/rollups/): the chunks of day buckets a large run fans out.
+  rollupHandlers,
   // CSV imports (queues/imports/): a run's chunks one after another, and the pages of an undo.
   importHandlers(),
   // Duplicate detection (queues/duplicates/): a changed contact or company gets its keys again; the full scan.

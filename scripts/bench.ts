@@ -11,6 +11,7 @@ import { benchBundle } from "./bench/bundle.ts";
 import { benchEmbed } from "./bench/embed.ts";
 import { benchBatchedInserts, benchInserts } from "./bench/inserts.ts";
 import { printReads, type ReadSizes, readChecks, runReads } from "./bench/read-report.ts";
+import { printReports, reportChecks, runReportBench } from "./bench/reports.ts";
 import { benchScoring } from "./bench/scoring.ts";
 import { benchSubmit, prepareSubmitForms } from "./bench/submit.ts";
 import { benchWorker } from "./bench/worker.ts";
@@ -62,6 +63,9 @@ try {
   const embed = await benchEmbed();
   const reads: ReadSizes = await runReads(SIZES);
   const checks = readChecks(reads);
+  // Dashboard reports at as many deals as the read bench has contacts (10,000; 1,000,000 with --large).
+  const reports = await runReportBench(SIZES);
+  const dashboardChecks = reportChecks(reports);
 
   const results = {
     at: new Date().toISOString(),
@@ -76,6 +80,8 @@ try {
     embedScript: { ...embed, budgetGzipBytes: BUDGETS.embedGzipBytes },
     reads,
     readChecks: checks,
+    reports,
+    reportChecks: dashboardChecks,
   };
 
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
@@ -105,6 +111,7 @@ try {
   );
 
   printReads(reads, checks);
+  printReports(reports, dashboardChecks);
 
   const out = resolve(".data/bench/latest.json");
   mkdirSync(resolve(".data/bench"), { recursive: true });
@@ -112,7 +119,14 @@ try {
   console.log(`\nWritten to ${out}`);
   // Every submit is meant to be accepted: anything else means the figure measured something other than the submit.
   const submitFailed = submit.errors > 0 || submit.non2xx > 0;
-  if (overBudget || embedOverBudget || worker.errors > 0 || submitFailed || checks.some((c) => !c.holds)) {
+  if (
+    overBudget ||
+    embedOverBudget ||
+    worker.errors > 0 ||
+    submitFailed ||
+    checks.some((c) => !c.holds) ||
+    dashboardChecks.some((c) => !c.holds)
+  ) {
     process.exitCode = 1;
   }
 } finally {

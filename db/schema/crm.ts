@@ -205,6 +205,9 @@ export const deals = sqliteTable(
     index("deals_company_idx").on(t.companyId, t.id),
     index("deals_close_date_idx").on(t.expectedCloseDate, t.id),
     index("deals_updated_idx").on(t.updatedAt, t.id),
+    // Report rollups recompute day buckets by creation and close time (queues/rollups/).
+    index("deals_created_idx").on(t.createdAt),
+    index("deals_closed_idx").on(t.closedAt).where(sql`${t.closedAt} is not null`),
   ],
 );
 
@@ -257,7 +260,11 @@ export const dealStageHistory = sqliteTable(
     leftAt: integer(),
     movedBy: text(),
   },
-  (t) => [index("deal_stage_history_deal_idx").on(t.dealId, t.enteredAt)],
+  (t) => [
+    index("deal_stage_history_deal_idx").on(t.dealId, t.enteredAt),
+    // Report rollups: stays in a stage by the day they began.
+    index("deal_stage_history_entered_idx").on(t.enteredAt),
+  ],
 );
 
 /** The timeline: every interaction and change, attached to the records it concerns. */

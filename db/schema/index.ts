@@ -6,6 +6,7 @@ export * from "./data.ts";
 export * from "./events.ts";
 export * from "./forms.ts";
 export * from "./notifications.ts";
+export * from "./reports.ts";
 export * from "./routing.ts";
 export * from "./scoring.ts";
 export * from "./sequences.ts";

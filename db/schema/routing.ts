@@ -97,6 +97,10 @@ export const slaClocks = sqliteTable(
     index("sla_clocks_owner_response_idx")
       .on(t.ownerId, t.responseMs)
       .where(sql`${t.responseMs} is not null`),
+    // Report rollups: clocks by the day they started, a contact's clocks, and the breaches since the last run.
+    index("sla_clocks_created_idx").on(t.createdAt),
+    index("sla_clocks_contact_idx").on(t.contactId, t.createdAt),
+    index("sla_clocks_breached_idx").on(t.breachedAt).where(sql`${t.breachedAt} is not null`),
   ],
 );
 

@@ -24,6 +24,7 @@ import { notificationRoutes } from "./notifications/routes.ts";
 import { outboxRoutes } from "./outbox/routes.ts";
 import { pipelineRoutes } from "./pipelines/routes.ts";
 import { privacyRoutes } from "./privacy/routes.ts";
+import { reportRoutes } from "./reports/index.ts";
 import { scoringRoutes } from "./scoring/routes.ts";
 import { searchRoutes } from "./search/routes.ts";
 import { sequenceRoutes } from "./sequences/routes.ts";
@@ -80,4 +81,5 @@ export const apiRoutes = createRouter()
   .route("/", deadLetterRoutes)
   .route("/", sequenceRoutes)
   .route("/", workflowRoutes)
-  .route("/", workflowRunRoutes);
+  .route("/", workflowRunRoutes)
+  .route("/", reportRoutes);

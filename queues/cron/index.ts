@@ -6,6 +6,7 @@ import { dataStalled } from "../imports/stalled-job.ts";
 import { createServices } from "../index.ts";
 import { outboundDelivery } from "../outbound/job.ts";
 import { reminders } from "../reminders/job.ts";
+import { reportRollups, reportRollupsVerify } from "../rollups/job.ts";
 import { scoringDecay } from "../scoring/decay-job.ts";
 import { scoringStalled } from "../scoring/stalled-job.ts";
 import { sequencesJob } from "../sequences/job.ts";
@@ -33,6 +34,8 @@ const JOBS: Readonly<Record<JobName, CronJob>> = {
   workflows: workflowsJob,
   "webhooks-in-sweep": webhooksInSweep,
   "webhooks-in-retention": webhooksInRetention,
+  "report-rollups": reportRollups,
+  "report-rollups-verify": reportRollupsVerify,
   "data-stalled": dataStalled,
 };
 

@@ -13,9 +13,10 @@ export const CRON_SCHEDULE = {
     "sequences",
     "workflows",
     "webhooks-in-sweep",
+    "report-rollups",
     "data-stalled",
   ],
-  "17 3 * * *": ["housekeeping", "scoring-decay", "webhooks-in-retention"],
+  "17 3 * * *": ["housekeeping", "scoring-decay", "webhooks-in-retention", "report-rollups-verify"],
 } as const;
 
 export type CronExpression = keyof typeof CRON_SCHEDULE;

@@ -95,7 +95,7 @@ export async function openDataset(
 }
 
 /** A seeded rep with a known password, the organisation setting that lets reps see team records off. */
-async function prepareRep(client: Client, stack: LocalStack, dataDir: string) {
+export async function prepareRep(client: Client, stack: LocalStack, dataDir: string) {
   const found = await client.execute(
     "select u.id, u.email, (select count(*) from contacts c where c.owner_id = u.id and c.deleted_at is null) as owned from users u where u.role = 'rep' and u.active = 1 and u.id <> ? order by u.id limit 1",
     [NEW_REP.id],

@@ -106,7 +106,7 @@ async function pickTargets(data: Dataset) {
   };
 }
 
-async function measure(
+export async function measure(
   urls: string[],
   cookie: string,
   options: { requests: number; warmup: number },

@@ -27,16 +27,16 @@ export interface SeedResult {
 }
 
 type Value = string | number | null;
-type Row = Record<string, Value>;
+export type Row = Record<string, Value>;
 
 const DAY = 24 * 60 * 60_000;
 const MAX_PARAMS = 30_000;
 
-interface Owner {
+export interface Owner {
   id: string;
   teamId: string | null;
 }
-interface Stage {
+export interface Stage {
   id: string;
   probability: number;
   outcome: string | null;
@@ -311,7 +311,7 @@ function englishName(rng: Random): [string, string, string] {
  * Multi-row `INSERT OR IGNORE`s for rows of one table, as many rows a statement as SQLite's parameter limit
  * allows. Ignoring rows already there makes a second run with the same seed change nothing.
  */
-function inserts(table: string, rows: Row[]): InStatement[] {
+export function inserts(table: string, rows: Row[]): InStatement[] {
   const first = rows[0];
   if (!first) return [];
   const columns = Object.keys(first);
@@ -332,7 +332,7 @@ function inserts(table: string, rows: Row[]): InStatement[] {
 }
 
 /** Active users own the records; a fresh database gets six demo users in two teams. */
-async function ensureOwners(client: Client, rng: Random, now: number): Promise<Owner[]> {
+export async function ensureOwners(client: Client, rng: Random, now: number): Promise<Owner[]> {
   const read = () =>
     client.execute(
       "select u.id, (select team_id from team_members m where m.user_id = u.id order by team_id limit 1) as team_id from users u where u.active = 1 order by u.id",
@@ -375,7 +375,7 @@ async function ensureOwners(client: Client, rng: Random, now: number): Promise<O
 }
 
 /** The default pipeline (the first by position): made here with the usual stages when there is none. */
-async function ensurePipeline(client: Client, rng: Random, now: number) {
+export async function ensurePipeline(client: Client, rng: Random, now: number) {
   const find = () =>
     client.execute(
       "select s.id, s.probability, s.outcome, s.pipeline_id from stages s where s.archived_at is null and s.pipeline_id = (select id from pipelines where archived_at is null order by position, id limit 1) order by s.position",

@@ -5,6 +5,7 @@ import { dataBodies } from "./data.ts";
 import { sampleForm } from "./forms.ts";
 import { notificationBodies } from "./notifications.ts";
 import { outboundBodies } from "./outbound.ts";
+import { reportBodies } from "./reports.ts";
 import { routingBodies } from "./routing.ts";
 import { scoringBodies } from "./scoring.ts";
 import { sequenceBodies } from "./sequences.ts";
@@ -28,6 +29,7 @@ export const sampleBodies: Record<string, BodyMaker> = {
   ...webhooksInBodies,
   ...notificationBodies,
   ...outboundBodies,
+  ...reportBodies,
   ...routingBodies,
   ...templateBodies,
   ...webhooksOutBodies,

@@ -6,6 +6,7 @@ import { dealsFixtures } from "./deals.ts";
 import { formsFixtures } from "./forms.ts";
 import { notificationFixtures } from "./notifications.ts";
 import { outboundFixtures } from "./outbound.ts";
+import { reportFixtures } from "./reports.ts";
 import { routingFixtures } from "./routing.ts";
 import { scoringFixtures } from "./scoring.ts";
 import { sequenceFixtures } from "./sequences.ts";
@@ -26,6 +27,7 @@ export const recordFixtures: Record<string, FixtureMaker> = {
   ...formsFixtures,
   ...notificationFixtures,
   ...outboundFixtures,
+  ...reportFixtures,
   ...routingFixtures,
   ...scoringFixtures,
   ...sequenceFixtures,
