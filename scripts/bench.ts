@@ -13,6 +13,7 @@ import { benchBatchedInserts, benchInserts } from "./bench/inserts.ts";
 import { printReads, type ReadSizes, readChecks, runReads } from "./bench/read-report.ts";
 import { printReports, reportChecks, runReportBench } from "./bench/reports.ts";
 import { benchScoring } from "./bench/scoring.ts";
+import { benchSpa } from "./bench/spa.ts";
 import { benchSubmit, prepareSubmitForms } from "./bench/submit.ts";
 import { benchWorker } from "./bench/worker.ts";
 import { freePort } from "./lib/processes.ts";
@@ -61,6 +62,7 @@ try {
   await stack.stop();
   const bundle = await benchBundle();
   const embed = await benchEmbed();
+  const spa = await benchSpa();
   const reads: ReadSizes = await runReads(SIZES);
   const checks = readChecks(reads);
   // Dashboard reports at as many deals as the read bench has contacts (10,000; 1,000,000 with --large).
@@ -78,6 +80,7 @@ try {
     formSubmit: { ...submit, ratioToWorkerCeiling: submitRatio },
     workerBundle: { ...bundle, budgetGzipBytes: BUDGETS.workerBundleGzipBytes },
     embedScript: { ...embed, budgetGzipBytes: BUDGETS.embedGzipBytes },
+    webApp: spa,
     reads,
     readChecks: checks,
     reports,
@@ -87,6 +90,7 @@ try {
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   const overBudget = bundle.gzipBytes > BUDGETS.workerBundleGzipBytes;
   const embedOverBudget = embed.gzipBytes > BUDGETS.embedGzipBytes;
+  const spaOverBudget = spa.firstLoad.gzipBytes > spa.budgetGzipBytes;
   console.log("");
   console.log(
     `Bare Worker ceiling (GET /health/live via wrangler dev, 32 connections): ${worker.requestsPerSecond} req/s  p50 ${worker.p50Ms} ms  p99 ${worker.p99Ms} ms  (errors ${worker.errors}, non-2xx ${worker.non2xx})`,
@@ -109,6 +113,9 @@ try {
   console.log(
     `Embed script (/embed.js, built from web/embed): ${kib(embed.gzipBytes)} gzipped (${kib(embed.bytes)} raw); budget ${kib(BUDGETS.embedGzipBytes)}: ${embedOverBudget ? "OVER BUDGET" : "ok"}`,
   );
+  console.log(
+    `Web app first load (entry and its static imports, web/dist): ${kib(spa.firstLoad.gzipBytes)} gzipped (${kib(spa.firstLoad.bytes)} raw); budget ${kib(spa.budgetGzipBytes)}: ${spaOverBudget ? "OVER BUDGET" : "ok"}; ${spa.routes.length} routes loaded lazily, the largest ${kib(Math.max(0, ...spa.routes.map((route) => route.gzipBytes)))} gzipped`,
+  );
 
   printReads(reads, checks);
   printReports(reports, dashboardChecks);
@@ -122,6 +129,7 @@ try {
   if (
     overBudget ||
     embedOverBudget ||
+    spaOverBudget ||
     worker.errors > 0 ||
     submitFailed ||
     checks.some((c) => !c.holds) ||

@@ -1757,15 +1757,37 @@ export interface paths {
             | "api_key.revoked"
             | "settings.changed"
             | "export.created"
+            | "export.downloaded"
+            | "import.started"
+            | "import.undone"
+            | "record.merged"
+            | "contact.erased"
+            | "contact.data_exported"
             | "record.deleted"
             | "form.created"
             | "form.updated"
             | "form.archived"
             | "form.restored"
             | "form_submission.replayed"
+            | "webhook_source.created"
+            | "webhook_source.updated"
+            | "webhook_source.archived"
+            | "webhook_source.restored"
+            | "webhook_source.secret_added"
+            | "webhook_source.secret_retired"
+            | "webhook_inbox.replayed"
+            | "dead_letter.replayed"
+            | "outbox.replayed"
             | "scoring_rules.updated"
             | "routing_rules.updated"
-            | "availability.updated";
+            | "availability.updated"
+            | "workflow.created"
+            | "workflow.updated"
+            | "workflow.enabled"
+            | "workflow.disabled"
+            | "workflow.deleted"
+            | "workflow.secret_rotated"
+            | "workflow_run.retried";
           actorUserId?: string;
           targetType?: string;
           targetId?: string;
@@ -2072,8 +2094,9 @@ export interface paths {
       parameters: {
         query?: {
           limit?: number;
-          /** @description nextCursor of the previous page */
           cursor?: string;
+          /** @description Only messages in this state, e.g. `failed`. */
+          status?: "pending" | "sending" | "sent" | "failed";
         };
         header?: never;
         path?: never;
@@ -2157,6 +2180,231 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/outbox/replay": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send again the failed messages that match a filter, the oldest first, at most `limit` per call
+     * @description Requires `outbox:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["OutboxReplayFilter"];
+        };
+      };
+      responses: {
+        /** @description How many were put back in line, and whether more remain */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["OutboxReplayResult"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/outbox/{id}/replay": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a failed message again, from a fresh count of attempts, at the next outbox pass
+     * @description Requires `outbox:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Back in line (status pending, no attempts yet) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["OutboxMessageSummary"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The message has not failed: it is pending, being sent, or sent */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -2787,7 +3035,93 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * The caller's Slack and Teams incoming webhooks, masked
+     * @description Requires `profile:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The caller's webhooks, masked */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["NotificationWebhooks"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
     /**
      * Set (a URL) or remove (null) the caller's Slack and Teams incoming webhooks
      * @description Requires `profile:write`. Any role. Not for read-only users.
@@ -3860,6 +4194,292 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/teams/{id}/webhooks": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The team's Slack and Teams incoming webhooks, masked
+     * @description Requires `teams:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The team's webhooks, masked */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["NotificationWebhooks"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /**
+     * Set (a URL) or remove (null) the team's Slack and Teams incoming webhooks
+     * @description Members who choose Slack or Teams for a kind of notification get it in the team's channel as well as in their own. The URL is a credential: it is stored, never shown again whole.
+     *
+     *     Requires `teams:write`. Roles: admin, manager. Not for read-only users.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["TeamWebhooksPatch"];
+        };
+      };
+      responses: {
+        /** @description The team's webhooks after the change, masked */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["NotificationWebhooks"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    /**
+     * Remove the team's webhook for one channel, or both when no channel is given
+     * @description Requires `teams:write`. Roles: admin, manager. Not for read-only users.
+     */
+    delete: {
+      parameters: {
+        query?: {
+          channel?: "slack" | "teams";
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Removed (or there was none) */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/contacts/batch": {
     parameters: {
       query?: never;
@@ -4232,6 +4852,13 @@ export interface paths {
           content: {
             "application/json": components["schemas"]["Contact"];
           };
+        };
+        /** @description The contact was merged into another: Location names it */
+        308: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
         };
         /** @description The request could not be read */
         400: {
@@ -4979,6 +5606,13 @@ export interface paths {
           content: {
             "application/json": components["schemas"]["Company"];
           };
+        };
+        /** @description The company was merged into another: Location names it */
+        308: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
         };
         /** @description The request could not be read */
         400: {
@@ -12007,6 +12641,9319 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/imports": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List imports, newest first (yours; every one for an admin)
+     * @description Requires `imports:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of imports */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ImportPage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Start an import: then upload its file in parts (PUT …/parts?part=N)
+     * @description Requires `imports:write`. Roles: admin, manager. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["ImportCreate"];
+        };
+      };
+      responses: {
+        /** @description Made, waiting for its file */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Import"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/imports/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read an import: its header, a suggested mapping, and the progress of its run
+     * @description Requires `imports:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The import */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Import"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/imports/{id}/parts": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Upload one part of the file (at most 1 MiB; parts in file order from 0; a part sent again replaces it)
+     * @description The body is the part's bytes as they are in the file (`text/csv` or `application/octet-stream`): cut the file anywhere, even inside a row or a character. Part 0 holds the header row, which sets the columns, delimiter and line break.
+     *
+     *     Requires `imports:write`. Roles: admin, manager. Not for read-only users.
+     */
+    put: {
+      parameters: {
+        query?: {
+          /** @description The part's number, from 0, in file order. */
+          part?: number | null;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "text/csv": string;
+          "application/octet-stream": string;
+        };
+      };
+      responses: {
+        /** @description Stored */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Import"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The import's file can no longer change: a run has started */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/imports/{id}/dry-run": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Check the whole file without writing: per-row errors, and how many rows would make, update or skip
+     * @description Requires `imports:write`. Roles: admin, manager. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["ImportRun"];
+        };
+      };
+      responses: {
+        /** @description Started; follow GET /api/v1/imports/{id} */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Import"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A run is under way or done, or parts are missing */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/imports/{id}/start": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Run the import in the background (the mapping is remembered for the source)
+     * @description Requires `imports:write`. Roles: admin, manager. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["ImportRun"];
+        };
+      };
+      responses: {
+        /** @description Started; follow GET /api/v1/imports/{id} */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Import"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A run is under way or done, or parts are missing */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/imports/{id}/issues": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The rows of the last run that were refused or skipped, with the reasons (pages by row number)
+     * @description Requires `imports:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: {
+          kind?: "error" | "skipped";
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: number | null;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of rows */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ImportIssuePage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/imports/{id}/rejected.csv": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The refused and skipped rows as CSV, with their row number and reasons: fix and import them again
+     * @description Streamed a page at a time, so it costs a database round trip per page (the documented exception to one per request).
+     *
+     *     Requires `imports:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description CSV */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "text/csv": string;
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/imports/{id}/undo": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Undo a finished import: the records it made are deleted, what it changed is put back
+     * @description A column changed by someone since the import keeps its new value.
+     *
+     *     Requires `imports:write`. Roles: admin, manager. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Started; follow GET /api/v1/imports/{id} */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Import"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The import is not finished, is a dry run, or is already undone */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/exports/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Export a filtered list as CSV, streamed (audited): contacts, companies, deals or tasks
+     * @description `id` names the list: `contacts`, `companies`, `deals` or `tasks`. The query string holds the filters and sort that list's own route takes (e.g. `/api/v1/exports/contacts?lifecycleStage=customer&custom.region=north`), without limit and cursor. The CSV streams 500 rows per database round trip (the documented exception to one trip per request), each page checking the caller again; the first page's batch records the export and its audit entry. Contacts and companies come out with the column names the importer maps back.
+     *
+     *     Requires `exports:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description CSV */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "text/csv": string;
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/duplicates": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The review list: pairs of contacts (or companies) that look like one, newest first
+     * @description Requires `contacts:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          type?: "contact" | "company";
+          status?: "open" | "dismissed" | "merged";
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of candidates */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DuplicatePairPage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/duplicates/{id}/dismiss": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Not duplicates: the pair leaves the list and stays out
+     * @description Requires `contacts:write`. Any role. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Dismissed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DuplicatePair"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/duplicates/scan": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Look for duplicates among every contact and company (records change are checked as they change)
+     * @description Requires `contacts:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Queued */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {string} */
+              status: "queued";
+            };
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/contacts/merge": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Merge two contacts into the survivor; the merged contact's id then redirects to it
+     * @description Requires `contacts:write`. Any role. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["ContactMerge"];
+        };
+      };
+      responses: {
+        /** @description The survivor after the merge */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Contact"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/companies/merge": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Merge two companies into the survivor; the merged company's id then redirects to it
+     * @description Requires `companies:write`. Any role. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CompanyMerge"];
+        };
+      };
+      responses: {
+        /** @description The survivor after the merge */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Company"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/contacts/{id}/personal-data": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Everything held about a contact, as JSON (a subject access request; audited)
+     * @description Requires `privacy:read`. Roles: admin.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The contact's data */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["PersonalData"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/contacts/{id}/consent-history": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Each consent decision of a contact: when, what, from where, oldest first
+     * @description Requires `contacts:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The history */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              items: {
+                at: number;
+                /** @enum {string|null} */
+                consent: "granted" | "withdrawn" | null;
+                source: string | null;
+                how: string;
+              }[];
+            };
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/contacts/{id}/erase": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Erase a contact on their request (audited): personal data anonymised, email and phones suppressed
+     * @description Answers 202 at once; the erasure runs in the background within seconds (GET /api/v1/privacy-requests/{id}). The contact's emails and phones are kept only as hashes, so forms, inbound webhooks and imports do not make the person again. Deals and companies stay; their link to the person is anonymous from then on.
+     *
+     *     Requires `privacy:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Asked for */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["PrivacyRequest"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/privacy-requests/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Where an erasure stands
+     * @description Requires `privacy:read`. Roles: admin.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The request */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["PrivacyRequest"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-event-types": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The event types a subscription may ask for
+     * @description Requires `webhooks:read`. Roles: admin.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Every event type, with what it means */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookEventCatalogue"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-subscriptions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List webhook subscriptions, newest first (keyset pages)
+     * @description Requires `webhooks:read`. Roles: admin.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of subscriptions */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookSubscriptionPage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create a webhook subscription; the answer shows its signing secret, once
+     * @description Deliveries follow the Standard Webhooks spec: `webhook-id`, `webhook-timestamp` and `webhook-signature` (`v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the secret), and `webhook-sequence`.
+     *
+     *     Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WebhookSubscriptionCreate"];
+        };
+      };
+      responses: {
+        /** @description Created, with its secret */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookSubscriptionWithSecret"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-subscriptions/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a webhook subscription (ETag)
+     * @description Requires `webhooks:read`. Roles: admin.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The subscription */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookSubscription"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /**
+     * Delete a webhook subscription and its delivery log
+     * @description Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Deleted */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change a webhook subscription, or turn it off or on (If-Match)
+     * @description While a subscription is off, the events it asks for are kept as `skipped` deliveries; replay them (POST /api/v1/webhook-deliveries/replay with `subscriptionId` and `status: skipped`) once it is on again.
+     *
+     *     Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WebhookSubscriptionPatch"];
+        };
+      };
+      responses: {
+        /** @description Updated */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookSubscription"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description If-Match names a version that is no longer current */
+        412: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/api/v1/webhook-subscriptions/{id}/rotate-secret": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Make a new signing secret; the old one keeps signing too for a grace period
+     * @description During the grace period every delivery carries two signatures in `webhook-signature`, the new secret's first, so receivers can switch to the new secret whenever they are ready.
+     *
+     *     Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WebhookSecretRotation"];
+        };
+      };
+      responses: {
+        /** @description The subscription with its new secret, shown once */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookSubscriptionWithSecret"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-subscriptions/{id}/test": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a test event (`webhook.test`) to the subscription's endpoint
+     * @description Delivered, retried and logged like any other event. The subscription must be enabled.
+     *
+     *     Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Queued: follow it in the delivery log */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookTestAccepted"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The subscription is disabled */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-deliveries": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The delivery log, newest first: filter by subscription, status, event type or event id
+     * @description Requires `webhooks:read`. Roles: admin.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          subscriptionId?: string;
+          status?: "pending" | "sending" | "delivered" | "failed" | "skipped";
+          eventType?: string;
+          eventId?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of deliveries */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookDeliveryPage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-deliveries/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One delivery: its attempts, the body it carries and the receiver's last answer
+     * @description Requires `webhooks:read`. Roles: admin.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookDeliveryDetail"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-deliveries/{id}/replay": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a delivery again now, on a fresh retry schedule, with the same webhook-id and sequence
+     * @description Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Due now */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookDelivery"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Its subscription is disabled, or an attempt is under way */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-deliveries/replay": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send many deliveries again: by id, or all a filter matches (e.g. a subscription's skipped ones)
+     * @description Deliveries of disabled subscriptions and those with an attempt under way are left alone; the answer lists those put back in line.
+     *
+     *     Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WebhookReplayRequest"];
+        };
+      };
+      responses: {
+        /** @description The deliveries due now */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookReplayAccepted"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-presets": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Ready-made mappings for common senders, each with a sample payload
+     * @description Requires `webhooks:read`. Roles: admin.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The presets */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["InboundWebhookPresetList"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-sources": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List inbound webhook sources, newest first (live ones unless state says otherwise)
+     * @description Requires `webhooks:read`. Roles: admin.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          state?: "live" | "archived" | "all";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of sources */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookSourcePage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create an inbound webhook source (its secret is shown in the answer, and never again)
+     * @description Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WebhookSourceCreate"];
+        };
+      };
+      responses: {
+        /** @description Created, with the secret in full */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookSourceCreated"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-sources/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read an inbound webhook source (ETag); secrets as hints
+     * @description Requires `webhooks:read`. Roles: admin.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The source */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookSource"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /**
+     * Archive a source: its endpoint answers 404 until it is restored; its inbox is kept
+     * @description Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Archived */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change a source's name, verification settings, mapping, attribution, owner or retention (If-Match)
+     * @description Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WebhookSourcePatch"];
+        };
+      };
+      responses: {
+        /** @description Updated */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookSource"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description If-Match names a version that is no longer current */
+        412: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/api/v1/webhook-sources/{id}/restore": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Restore an archived source
+     * @description Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Restored */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookSource"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-sources/{id}/secrets": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Add a secret for a rotation: both verify until the old one is retired (shown once)
+     * @description Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WebhookSourceSecretCreate"];
+        };
+      };
+      responses: {
+        /** @description Added, with the new secret in full */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookSourceSecretCreated"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The source holds two secrets already: retire one first */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-sources/{id}/secrets/retire": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Retire one of a source's two secrets (deliveries signed with it are refused from now on)
+     * @description Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WebhookSourceSecretRetire"];
+        };
+      };
+      responses: {
+        /** @description Retired */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookSource"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The secret is the source's only one, or not one of its secrets */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-inbox": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The inbox of inbound deliveries, newest first: filter by source, status and time, search the body
+     * @description Requires `webhooks:read`. Roles: admin.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          cursor?: string;
+          sourceId?: string;
+          status?: "received" | "processed" | "failed";
+          /** @description Part of the delivery id, the event type or the body (an email, a name). */
+          q?: string;
+          /** @description Received at or after (epoch ms or ISO). */
+          from?: string;
+          /** @description Received at or before (epoch ms or ISO). */
+          to?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of deliveries */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookInboxPage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-inbox/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One delivery: its headers and raw body, verification, status, error and events
+     * @description Requires `webhooks:read`. Roles: admin.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The delivery */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookInboxDelivery"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-inbox/{id}/replay": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Process a delivery again, with the source's mapping as it is now
+     * @description The timeline gets a new entry for events that log one; engagement keeps its event id, so scoring counts it once.
+     *
+     *     Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Set to be processed again */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookInboxReplayResult"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The delivery is still waiting to be processed */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/webhook-inbox/replay": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Process many deliveries again: by id, or the oldest 100 of a source and/or status
+     * @description Requires `webhooks:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WebhookInboxReplayRequest"];
+        };
+      };
+      responses: {
+        /** @description Set to be processed again */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookInboxReplayResult"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/dead-letters": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Queue messages that failed every retry, newest first: filter by queue, type and whether replayed
+     * @description Requires `dead_letters:read`. Roles: admin.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          cursor?: string;
+          queue?: "crm-capture" | "crm-events" | "crm-outbound";
+          /** @description The message type, e.g. webhook.delivery. */
+          type?: string;
+          replayed?: "true" | "false";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of dead letters */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DeadLetterPage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/dead-letters/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One dead letter, with the message it holds
+     * @description Requires `dead_letters:read`. Roles: admin.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description `<queue>:<message id>` */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The dead letter */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DeadLetter"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/dead-letters/{id}/replay": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a dead letter back to its queue
+     * @description Requires `dead_letters:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          /** @description `<queue>:<message id>` */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Sent back */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DeadLetterReplayResult"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The letter holds no message a consumer can read */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The queue did not take it; retry after Retry-After */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/dead-letters/replay": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send many dead letters back to their queues (up to 100)
+     * @description Requires `dead_letters:write`. Roles: admin. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["DeadLetterReplayRequest"];
+        };
+      };
+      responses: {
+        /** @description Sent back, and what was skipped */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["DeadLetterReplayResult"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A queue did not take them; retry after Retry-After */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/sequences/{id}/enrolments": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A sequence's enrolments (of contacts the caller sees), newest first, with their state
+     * @description Requires `workflows:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          status?: "active" | "completed" | "stopped";
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of enrolments */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SequenceEnrolmentPage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Enrol contacts in a sequence; a result per contact
+     * @description Each contact the caller may see, and not already in the sequence, is enrolled: its first step runs after its delay (at once for 0; else at 09:00 in the contact owner's time zone on that business day). A contact is in a sequence at most once at a time. Answers 200 with each contact's result.
+     *
+     *     Requires `contacts:write`. Any role. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["SequenceContactIds"];
+        };
+      };
+      responses: {
+        /** @description Each contact's result, in order */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SequenceEnrolResponse"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The sequence is disabled */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/sequences/{id}/unenrolments": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Take contacts out of a sequence; a result per contact
+     * @description Their next step never runs; the timeline says they were taken out by hand.
+     *
+     *     Requires `contacts:write`. Any role. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["SequenceContactIds"];
+        };
+      };
+      responses: {
+        /** @description Each contact's result, in order */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SequenceUnenrolResponse"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/contacts/{id}/sequence-enrolments": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A contact's sequence enrolments, newest first, with their state
+     * @description Requires `contacts:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          status?: "active" | "completed" | "stopped";
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of enrolments */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SequenceEnrolmentPage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/sequences": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List sequences, newest first (keyset pages)
+     * @description Requires `workflows:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of sequences */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SequencePage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create a sequence: email and task steps with business-day delays
+     * @description Steps run in order, each `delayDays` business days (Monday to Friday, in the contact owner's time zone) after the one before, at 09:00 owner-local time; a delay of 0 runs at once. An email step sends an email template (marketing templates only with the contact's consent); a task step makes a task for the owner, due at 17:00 owner-local time `dueInDays` business days later. A contact leaves the sequence when a reply or a meeting is logged, a deal of theirs changes stage, they unsubscribe, or an email to them bounces.
+     *
+     *     Requires `workflows:write`. Roles: admin, manager. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["SequenceCreate"];
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Sequence"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The steps are not valid, or name an email template that does not exist */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/sequences/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a sequence (ETag)
+     * @description Requires `workflows:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The sequence */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Sequence"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /**
+     * Delete a sequence; its contacts leave it (each with a timeline entry)
+     * @description Requires `workflows:write`. Roles: admin, manager. Not for read-only users.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Deleted */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change a sequence's name, steps or enabled state (If-Match)
+     * @description Requires `workflows:write`. Roles: admin, manager. Not for read-only users.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["SequencePatch"];
+        };
+      };
+      responses: {
+        /** @description Changed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Sequence"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description If-Match names a version that is no longer current */
+        412: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/api/v1/workflows": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List workflows, newest first (keyset pages)
+     * @description Requires `workflows:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          enabled?: "true" | "false";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of workflows */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WorkflowPage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create a workflow (version 1; disabled unless `enabled`)
+     * @description Requires `workflows:write`. Roles: admin, manager. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WorkflowCreate"];
+        };
+      };
+      responses: {
+        /** @description Created, with its webhook signing secret */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WorkflowCreated"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The workflow is not valid: `errors` gives each problem with its path */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/workflows/validate": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Check a workflow definition without saving it
+     * @description Requires `workflows:read`. Roles: admin, manager.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WorkflowValidateRequest"];
+        };
+      };
+      responses: {
+        /** @description The definition is valid */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WorkflowValidation"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The workflow is not valid: `errors` gives each problem with its path */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/workflows/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read a workflow and its current version (ETag)
+     * @description Requires `workflows:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The workflow */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Workflow"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /**
+     * Replace a workflow's definition: a new version (If-Match); runs in flight keep theirs
+     * @description Requires `workflows:write`. Roles: admin, manager. Not for read-only users.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WorkflowUpdate"];
+        };
+      };
+      responses: {
+        /** @description The workflow at its new version */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Workflow"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description If-Match names a version that is no longer current */
+        412: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The workflow is not valid: `errors` gives each problem with its path */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    /**
+     * Delete a workflow: it starts nothing more, and its runs in flight stop at their next step
+     * @description Requires `workflows:write`. Roles: admin, manager. Not for read-only users.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Deleted */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/workflows/{id}/enable": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Enable a workflow: its trigger starts runs from now on
+     * @description Requires `workflows:write`. Roles: admin, manager. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The workflow */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Workflow"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/workflows/{id}/disable": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Disable a workflow: it starts no more runs (runs in flight go on)
+     * @description Requires `workflows:write`. Roles: admin, manager. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The workflow */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Workflow"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/workflows/{id}/signing-secret": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Replace the secret that signs the workflow's webhook calls (shown once)
+     * @description Requires `workflows:write`. Roles: admin, manager. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The new secret; the old one stops signing at once */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WorkflowSigningSecret"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/workflows/{id}/test": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Dry run: would the workflow start for this record, and what would each action do
+     * @description Nothing is written or sent. Give `before` to try a change (for changed, changed_from and changed_to) and `event` for the trigger event's own data (a form id, a webhook's payload).
+     *
+     *     Requires `workflows:read`. Roles: admin, manager.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WorkflowDryRunRequest"];
+        };
+      };
+      responses: {
+        /** @description What would happen */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WorkflowDryRun"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/workflow-runs": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List workflow runs, newest first: all, one workflow's, or one record's (`recordId`)
+     * @description Requires `workflows:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          workflowId?: string;
+          /** @description The runs of one record (contact, company, deal or task). */
+          recordId?: string;
+          status?: "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of runs */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WorkflowRunPage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/workflows/{id}/runs": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A workflow's runs, newest first
+     * @description Requires `workflows:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          /** @description nextCursor of the previous page */
+          cursor?: string;
+          status?: "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of runs */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WorkflowRunPage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/workflow-runs/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A run with its steps: each step's input, result, error, attempts and time
+     * @description Requires `workflows:read`. Roles: admin, manager.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The run */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WorkflowRunDetail"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/workflow-runs/{id}/retry": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Retry a failed run from its failed step (the steps before it are not run again)
+     * @description Requires `workflows:write`. Roles: admin, manager. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Running again from the failed step */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WorkflowRun"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The run has not failed (it is running, waiting, completed, skipped or cancelled) */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/reports/revenue": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Revenue: won deals' amounts in the period, in total and by day, week, month, quarter or year
+     * @description Revenue = Σ amount of the deals won (closed in a won stage) in the period, by close date. Figures cover the deals the caller may see (admins all; managers their own and their teams'; reps their own, and their teams' when the organisation allows it). Amounts are per currency, never summed across.
+     *
+     *     Requires `reports:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The period, in the organisation's time zone: a year (2026), quarter (2026-Q2), month (2026-05) or day (2026-05-14); or give `from` and `to` (dates, both included). The current month when absent. */
+          period?: string;
+          /** @description First date of the period (with `to`) */
+          from?: string;
+          /** @description Last date of the period, included (with `from`) */
+          to?: string;
+          /** @description Only this pipeline (deal reports) */
+          pipelineId?: string;
+          /** @description Only this owner's figures (or this person's) */
+          ownerId?: string;
+          /** @description Only this team's figures (or its members') */
+          teamId?: string;
+          /** @description csv answers a CSV file (as `Accept: text/csv` does) */
+          format?: "json" | "csv";
+          /** @description The series' buckets (ISO weeks) */
+          groupBy?: "day" | "week" | "month" | "quarter" | "year";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Totals and series per currency */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["RevenueReport"];
+            "text/csv": string;
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/reports/sales": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Average deal size, win rate, sales cycle length and sales velocity
+     * @description Per currency, over the deals closed in the period: average deal size = won amount ÷ won deals; **win rate = won ÷ (won + lost)** among the deals closed (won or lost) in the period; sales cycle = average of (close date − creation date) of the won deals, in days; **sales velocity = open deals at the end of the period × average deal size × win rate ÷ sales cycle** (money per day). The overall win rate counts deals of every currency. Figures cover the deals the caller may see (admins all; managers their own and their teams'; reps their own, and their teams' when the organisation allows it). Amounts are per currency, never summed across.
+     *
+     *     Requires `reports:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The period, in the organisation's time zone: a year (2026), quarter (2026-Q2), month (2026-05) or day (2026-05-14); or give `from` and `to` (dates, both included). The current month when absent. */
+          period?: string;
+          /** @description First date of the period (with `to`) */
+          from?: string;
+          /** @description Last date of the period, included (with `from`) */
+          to?: string;
+          /** @description Only this pipeline (deal reports) */
+          pipelineId?: string;
+          /** @description Only this owner's figures (or this person's) */
+          ownerId?: string;
+          /** @description Only this team's figures (or its members') */
+          teamId?: string;
+          /** @description csv answers a CSV file (as `Accept: text/csv` does) */
+          format?: "json" | "csv";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The figures per currency */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SalesReport"];
+            "text/csv": string;
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/reports/pipeline": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Pipeline value and weighted value per stage, now or as of a past date
+     * @description Open deals per stage and currency: count, value, and weighted value = Σ amount × the stage's probability ÷ 100. With `asOf` in the past, read from the daily snapshot of that date (the pipeline at the end of the day), or of the last date before it that has one. Figures cover the deals the caller may see (admins all; managers their own and their teams'; reps their own, and their teams' when the organisation allows it). Amounts are per currency, never summed across.
+     *
+     *     Requires `reports:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Only this pipeline (deal reports) */
+          pipelineId?: string;
+          /** @description Only this owner's figures (or this person's) */
+          ownerId?: string;
+          /** @description Only this team's figures (or its members') */
+          teamId?: string;
+          /** @description csv answers a CSV file (as `Accept: text/csv` does) */
+          format?: "json" | "csv";
+          /** @description The pipeline at the end of this date, from the daily snapshots; now when absent */
+          asOf?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Stages and totals per currency */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["PipelineReport"];
+            "text/csv": string;
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/reports/forecast": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Forecast by category (pipeline, best case, commit, closed won) for a month or a quarter
+     * @description Open deals whose expected close date falls in the period, by forecast category: the deal's own `forecastOverride` when set, else its stage's category; weighted value as for the pipeline. Closed won adds the deals won in the period, at their full amount. Omitted deals are left out. The categories do not overlap: commit plus closed won is the usual floor, plus best case the usual upside. Figures cover the deals the caller may see (admins all; managers their own and their teams'; reps their own, and their teams' when the organisation allows it). Amounts are per currency, never summed across.
+     *
+     *     Requires `reports:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description A month (2026-05) or a quarter (2026-Q2); the current month when absent */
+          period?: string;
+          /** @description Only this pipeline (deal reports) */
+          pipelineId?: string;
+          /** @description Only this owner's figures (or this person's) */
+          ownerId?: string;
+          /** @description Only this team's figures (or its members') */
+          teamId?: string;
+          /** @description csv answers a CSV file (as `Accept: text/csv` does) */
+          format?: "json" | "csv";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Per category and currency */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ForecastReport"];
+            "text/csv": string;
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/reports/stages": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Stage-to-stage conversion and average time in stage
+     * @description Of the stays in each stage that began in the period: conversion = stays that went on to a later stage of the pipeline (won included) ÷ stays; lost, still there and other moves (back, or to another pipeline) beside it. Average time in stage = Σ (left − entered) ÷ the stays that ended, in days. Transitions count each move from a stage to the next. Figures cover the deals the caller may see (admins all; managers their own and their teams'; reps their own, and their teams' when the organisation allows it). Amounts are per currency, never summed across.
+     *
+     *     Requires `reports:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The period, in the organisation's time zone: a year (2026), quarter (2026-Q2), month (2026-05) or day (2026-05-14); or give `from` and `to` (dates, both included). The current month when absent. */
+          period?: string;
+          /** @description First date of the period (with `to`) */
+          from?: string;
+          /** @description Last date of the period, included (with `from`) */
+          to?: string;
+          /** @description Only this pipeline (deal reports) */
+          pipelineId?: string;
+          /** @description Only this owner's figures (or this person's) */
+          ownerId?: string;
+          /** @description Only this team's figures (or its members') */
+          teamId?: string;
+          /** @description csv answers a CSV file (as `Accept: text/csv` does) */
+          format?: "json" | "csv";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Per stage, and the moves between stages */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["StagesReport"];
+            "text/csv": string;
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/reports/leads": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Lead conversion (lead → customer) by source, form or UTM campaign
+     * @description Leads = contacts created in the period; customers = those of them whose lifecycle stage is now customer, evangelist or churned (each became a customer). **Conversion = customers ÷ leads.** The form is the one of the contact's first form submission; the campaign is the first touch's utm_campaign. Figures cover the records the caller may see, by their owner and team; the pipeline filter does not apply.
+     *
+     *     Requires `reports:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The period, in the organisation's time zone: a year (2026), quarter (2026-Q2), month (2026-05) or day (2026-05-14); or give `from` and `to` (dates, both included). The current month when absent. */
+          period?: string;
+          /** @description First date of the period (with `to`) */
+          from?: string;
+          /** @description Last date of the period, included (with `from`) */
+          to?: string;
+          /** @description Only this pipeline (deal reports) */
+          pipelineId?: string;
+          /** @description Only this owner's figures (or this person's) */
+          ownerId?: string;
+          /** @description Only this team's figures (or its members') */
+          teamId?: string;
+          /** @description csv answers a CSV file (as `Accept: text/csv` does) */
+          format?: "json" | "csv";
+          by?: "source" | "form" | "campaign";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Per source, form or campaign, most leads first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["LeadsReport"];
+            "text/csv": string;
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/reports/lead-quality": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Lead quality: the grade distribution of new leads and conversion by grade
+     * @description The leads of the period by their current score grade (null: ungraded): share = leads of the grade ÷ all leads; conversion = customers ÷ leads, as for the leads report. Figures cover the records the caller may see, by their owner and team; the pipeline filter does not apply.
+     *
+     *     Requires `reports:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The period, in the organisation's time zone: a year (2026), quarter (2026-Q2), month (2026-05) or day (2026-05-14); or give `from` and `to` (dates, both included). The current month when absent. */
+          period?: string;
+          /** @description First date of the period (with `to`) */
+          from?: string;
+          /** @description Last date of the period, included (with `from`) */
+          to?: string;
+          /** @description Only this pipeline (deal reports) */
+          pipelineId?: string;
+          /** @description Only this owner's figures (or this person's) */
+          ownerId?: string;
+          /** @description Only this team's figures (or its members') */
+          teamId?: string;
+          /** @description csv answers a CSV file (as `Accept: text/csv` does) */
+          format?: "json" | "csv";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Per grade */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["LeadsReport"];
+            "text/csv": string;
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/reports/funnel": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Lifecycle funnel: contacts entering each lifecycle stage, and conversion to the next
+     * @description Transitions of lifecycle stage in the period (a contact created in a stage enters it from null). Per stage: entered = transitions to it; conversion to next = entered the next stage of subscriber → lead → MQL → SQL → opportunity → customer → evangelist ÷ entered this one. Figures cover the records the caller may see, by their owner and team; the pipeline filter does not apply.
+     *
+     *     Requires `reports:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The period, in the organisation's time zone: a year (2026), quarter (2026-Q2), month (2026-05) or day (2026-05-14); or give `from` and `to` (dates, both included). The current month when absent. */
+          period?: string;
+          /** @description First date of the period (with `to`) */
+          from?: string;
+          /** @description Last date of the period, included (with `from`) */
+          to?: string;
+          /** @description Only this pipeline (deal reports) */
+          pipelineId?: string;
+          /** @description Only this owner's figures (or this person's) */
+          ownerId?: string;
+          /** @description Only this team's figures (or its members') */
+          teamId?: string;
+          /** @description csv answers a CSV file (as `Accept: text/csv` does) */
+          format?: "json" | "csv";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Per stage, and each transition */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["FunnelReport"];
+            "text/csv": string;
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/reports/customers": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Customer lifetime value and purchase frequency of the customers won in the period
+     * @description A customer is a deal's company, else its first contact, counted per currency; the cohort is the customers whose first won deal closed in the period, with all their won deals to date. **Average purchase value = revenue ÷ purchases; purchase frequency = purchases ÷ customers; customer lifetime value = average purchase value × purchase frequency** (= revenue ÷ customers); average lifespan = Σ (last − first purchase) ÷ customers, in days. Figures cover the customers whose first deal the caller may see.
+     *
+     *     Requires `reports:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The period, in the organisation's time zone: a year (2026), quarter (2026-Q2), month (2026-05) or day (2026-05-14); or give `from` and `to` (dates, both included). The current month when absent. */
+          period?: string;
+          /** @description First date of the period (with `to`) */
+          from?: string;
+          /** @description Last date of the period, included (with `from`) */
+          to?: string;
+          /** @description Only this pipeline (deal reports) */
+          pipelineId?: string;
+          /** @description Only this owner's figures (or this person's) */
+          ownerId?: string;
+          /** @description Only this team's figures (or its members') */
+          teamId?: string;
+          /** @description csv answers a CSV file (as `Accept: text/csv` does) */
+          format?: "json" | "csv";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Per currency */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["CustomersReport"];
+            "text/csv": string;
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/reports/campaigns": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Revenue, cost and return per UTM campaign or source
+     * @description Per campaign (first-touch utm_campaign) or source: leads and customers as in the leads report; deals won in the period and their revenue, attributed to the deal's first contact; cost = the costs entered (PUT /api/v1/reports/costs) for the months of the period, a month counting for its days inside the period (cost × days in both ÷ days in the month). **Return = (revenue − cost) ÷ cost**; cost per lead = cost ÷ leads; cost per customer = cost ÷ customers. Per currency; costs are the organisation's.
+     *
+     *     Requires `reports:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The period, in the organisation's time zone: a year (2026), quarter (2026-Q2), month (2026-05) or day (2026-05-14); or give `from` and `to` (dates, both included). The current month when absent. */
+          period?: string;
+          /** @description First date of the period (with `to`) */
+          from?: string;
+          /** @description Last date of the period, included (with `from`) */
+          to?: string;
+          /** @description Only this pipeline (deal reports) */
+          pipelineId?: string;
+          /** @description Only this owner's figures (or this person's) */
+          ownerId?: string;
+          /** @description Only this team's figures (or its members') */
+          teamId?: string;
+          /** @description csv answers a CSV file (as `Accept: text/csv` does) */
+          format?: "json" | "csv";
+          by?: "source" | "campaign";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Per campaign or source and currency */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["CampaignsReport"];
+            "text/csv": string;
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/reports/activities": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Calls, emails, meetings and notes logged per rep
+     * @description Activities a person logged in the period (by when they happened), per type. A caller sees their own figures, and those of the members of the teams whose records they may see (managers their teams'; reps when the organisation allows it); admins everyone's. `ownerId` picks one person, `teamId` a team's members.
+     *
+     *     Requires `reports:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The period, in the organisation's time zone: a year (2026), quarter (2026-Q2), month (2026-05) or day (2026-05-14); or give `from` and `to` (dates, both included). The current month when absent. */
+          period?: string;
+          /** @description First date of the period (with `to`) */
+          from?: string;
+          /** @description Last date of the period, included (with `from`) */
+          to?: string;
+          /** @description Only this pipeline (deal reports) */
+          pipelineId?: string;
+          /** @description Only this owner's figures (or this person's) */
+          ownerId?: string;
+          /** @description Only this team's figures (or its members') */
+          teamId?: string;
+          /** @description csv answers a CSV file (as `Accept: text/csv` does) */
+          format?: "json" | "csv";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Per rep */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ActivitiesReport"];
+            "text/csv": string;
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/reports/sla": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Speed to lead per rep: first-response clocks started in the period
+     * @description Of the first-response clocks started in the period, per clock owner: started, answered, answered within the SLA, breached; share within SLA = within ÷ answered; mean response = Σ response time ÷ answered. A caller sees their own figures, and those of the members of the teams whose records they may see (managers their teams'; reps when the organisation allows it); admins everyone's. `ownerId` picks one person, `teamId` a team's members.
+     *
+     *     Requires `reports:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The period, in the organisation's time zone: a year (2026), quarter (2026-Q2), month (2026-05) or day (2026-05-14); or give `from` and `to` (dates, both included). The current month when absent. */
+          period?: string;
+          /** @description First date of the period (with `to`) */
+          from?: string;
+          /** @description Last date of the period, included (with `from`) */
+          to?: string;
+          /** @description Only this pipeline (deal reports) */
+          pipelineId?: string;
+          /** @description Only this owner's figures (or this person's) */
+          ownerId?: string;
+          /** @description Only this team's figures (or its members') */
+          teamId?: string;
+          /** @description csv answers a CSV file (as `Accept: text/csv` does) */
+          format?: "json" | "csv";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Per rep */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SlaReport"];
+            "text/csv": string;
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/reports/costs": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The costs entered per campaign or source and month
+     * @description Requires `reports:read`. Any role.
+     */
+    get: {
+      parameters: {
+        query?: {
+          dimension?: "source" | "campaign";
+          /** @description First month (YYYY-MM) */
+          from?: string;
+          /** @description Last month (YYYY-MM) */
+          to?: string;
+          limit?: number;
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of costs, oldest entry first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["CampaignCostPage"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /**
+     * Enter what a campaign or source cost in a month (replaces that month's entry in that currency)
+     * @description Requires `reports:write`. Roles: admin, manager. Not for read-only users.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CampaignCostInput"];
+        };
+      };
+      responses: {
+        /** @description The entry as stored */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["CampaignCost"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/reports/costs/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove a cost entry
+     * @description Requires `reports:write`. Roles: admin, manager. Not for read-only users.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Removed */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/f/{id}/definition": {
     parameters: {
       query?: never;
@@ -12160,6 +22107,105 @@ export interface paths {
         };
         /** @description Too many submissions from this address or to this form; retry after Retry-After */
         429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Neither the queue nor the database took it; retry after Retry-After */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/hooks/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Deliver an event from a marketing tool to a webhook source
+     * @description Public; the source's verification decides who may post (Standard Webhooks, HubSpot v3, HMAC-SHA256, a token, or HTTP Basic). Any body up to 1 MB, verified byte for byte; a timestamp more than 5 minutes away is refused. The answer comes once the delivery is durable (queued, or kept in the inbox); retry 503 after Retry-After. A delivery whose id this source already took is answered 200 `duplicate` (when this location can tell) or 202, and is processed once either way.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": unknown;
+        };
+      };
+      responses: {
+        /** @description Taken before: not processed again */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["InboundDeliveryDuplicate"];
+          };
+        };
+        /** @description Accepted */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["InboundDeliveryAccepted"];
+          };
+        };
+        /** @description A timestamp more than 5 minutes from now, or a malformed signature header */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No valid signature, token or credentials for this source */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such source, or it is archived */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Over 1 MB */
+        413: {
           headers: {
             [name: string]: unknown;
           };
@@ -12361,6 +22407,7 @@ export interface components {
         | "api_keys:write"
         | "audit:read"
         | "outbox:read"
+        | "outbox:write"
         | "settings:read"
         | "settings:write"
         | "contacts:read"
@@ -12376,8 +22423,19 @@ export interface components {
         | "webhooks:read"
         | "webhooks:write"
         | "reports:read"
+        | "reports:write"
         | "rules:read"
         | "rules:write"
+        | "dead_letters:read"
+        | "dead_letters:write"
+        | "workflows:read"
+        | "workflows:write"
+        | "imports:read"
+        | "imports:write"
+        | "exports:read"
+        | "exports:write"
+        | "privacy:read"
+        | "privacy:write"
         | "profile:*"
         | "users:*"
         | "teams:*"
@@ -12393,6 +22451,11 @@ export interface components {
         | "webhooks:*"
         | "reports:*"
         | "rules:*"
+        | "dead_letters:*"
+        | "workflows:*"
+        | "imports:*"
+        | "exports:*"
+        | "privacy:*"
         | "admin"
       )[];
       /** @description Epoch ms */
@@ -12477,6 +22540,45 @@ export interface components {
       leaseUntil: number | null;
       lastError: string | null;
       providerMessageId: string | null;
+    };
+    OutboxReplayResult: {
+      /** @description How many failed messages were put back in line. */
+      replayed: number;
+      ids: string[];
+      /** @description Failed messages matching the filter remain: call again. */
+      more: boolean;
+    };
+    OutboxReplayFilter: {
+      /** @enum {string} */
+      channel?: "email" | "slack" | "teams";
+      /** @enum {string} */
+      kind?: "lead_assigned" | "reminder" | "sla_breach" | "mention" | "digest";
+      /** @example notification:lead_assigned */
+      template?: string;
+      /** @description The user a notification was for. */
+      userId?: string;
+      /** @description Epoch ms, inclusive. */
+      createdFrom?: number;
+      /** @description Epoch ms, exclusive. */
+      createdTo?: number;
+      /**
+       * @description At most this many, oldest first.
+       * @default 100
+       */
+      limit?: number;
+    };
+    /** @description A message without its recipient, subject or body. */
+    OutboxMessageSummary: {
+      id: string;
+      /** @enum {string} */
+      channel: "email" | "slack" | "teams";
+      template: string;
+      kind: string | null;
+      /** @enum {string} */
+      status: "pending" | "sending" | "sent" | "failed";
+      attempts: number;
+      lastError: string | null;
+      createdAt: number;
     };
     NotificationFeed: {
       items: components["schemas"]["Notification"][];
@@ -12631,6 +22733,12 @@ export interface components {
         /** @default false */
         lead?: boolean;
       }[];
+    };
+    TeamWebhooksPatch: {
+      /** Format: uri */
+      slack?: string | null;
+      /** Format: uri */
+      teams?: string | null;
     };
     BatchUpsertResponse: {
       results: components["schemas"]["BatchUpsertResult"][];
@@ -12971,6 +23079,8 @@ export interface components {
       remindAt: number | null;
       /** @description Set once the reminder went out. */
       reminderSentAt: number | null;
+      /** @description Set by the minute sweep once an open task's due time passed (the task.due event); cleared when the due time moves later. */
+      overdueAt: number | null;
       /** @enum {string} */
       status: "open" | "done";
       /** @enum {string} */
@@ -14261,6 +24371,1523 @@ export interface components {
        */
       lang?: "en" | "vi";
     };
+    Import: {
+      id: string;
+      /** @enum {string} */
+      object: "contact" | "company" | "deal";
+      /** @enum {string} */
+      status: "uploading" | "dry_running" | "checked" | "running" | "done" | "failed" | "undoing" | "undone";
+      sourceName: string;
+      fileName: string | null;
+      createdBy: string;
+      parts: number;
+      bytes: number;
+      /** @description The header row, once part 0 is uploaded. */
+      columns: string[] | null;
+      /** @description The first data rows. */
+      preview: string[][];
+      mapping: {
+        [key: string]: string | null;
+      } | null;
+      /** @description The mapping remembered for this source, the rest matched by column name. */
+      suggestedMapping: {
+        [key: string]: string | null;
+      } | null;
+      /** @description The current or last run was a dry run: nothing was written. */
+      dryRun: boolean;
+      run: number;
+      /** @description Share of the file read by the current run, 0 to 1. */
+      progress: number;
+      rowsDone: number;
+      /** @description Rows that made a record (would make, on a dry run). */
+      created: number;
+      /** @description Rows that matched an existing record (by id, email, phone or domain); one already as the row says is left untouched. */
+      updated: number;
+      /** @description Blank rows, and people erased on request. */
+      skipped: number;
+      /** @description Rows refused, each with its reasons (GET …/issues). */
+      errors: number;
+      undo: {
+        reverted: number;
+        removed: number;
+      };
+      failure: string | null;
+      createdAt: number;
+      updatedAt: number;
+      startedAt: number | null;
+      finishedAt: number | null;
+      undoneAt: number | null;
+    };
+    ImportCreate: {
+      /** @enum {string} */
+      object: "contact" | "company" | "deal";
+      /** @description Where files like this come from (e.g. `HubSpot export`): the mapping is remembered under it. */
+      sourceName: string;
+      fileName?: string;
+    };
+    ImportPage: {
+      items: components["schemas"]["Import"][];
+      nextCursor: string | null;
+    };
+    ImportRun: {
+      /**
+       * @description CSV column → target: a field (`email`, `firstName`, `company`, `owner`, …) or `custom.<key>`; null leaves the column out.
+       * @example {
+       *       "E-mail": "email",
+       *       "Name": "name",
+       *       "Budget": "custom.budget",
+       *       "Notes": null
+       *     }
+       */
+      mapping: {
+        [key: string]: string | null;
+      };
+    };
+    ImportIssuePage: {
+      items: {
+        /** @description The row's number among the data rows, from 1. */
+        row: number;
+        /** @enum {string} */
+        kind: "error" | "skipped";
+        reasons: {
+          path: string;
+          message: string;
+        }[];
+        cells: string[];
+      }[];
+      nextCursor: number | null;
+    };
+    DuplicatePairPage: {
+      items: components["schemas"]["DuplicatePair"][];
+      nextCursor: string | null;
+    };
+    DuplicatePair: {
+      id: string;
+      /** @enum {string} */
+      type: "contact" | "company";
+      reasons: ("email" | "phone" | "name")[];
+      /** @enum {string} */
+      status: "open" | "dismissed" | "merged";
+      createdAt: number;
+      /** @description The two records, briefly. */
+      records: {
+        [key: string]: string | number | null;
+      }[];
+    };
+    ContactMerge: {
+      survivorId: string;
+      mergedId: string;
+      /**
+       * @description Which record's value each field keeps. Unnamed fields keep the survivor's, or the merged one's where the survivor has none (consent: the newer decision; custom fields: merged key by key, the survivor's winning).
+       * @default {}
+       */
+      pick?: {
+        /** @enum {string} */
+        name?: "survivor" | "merged";
+        /** @enum {string} */
+        firstName?: "survivor" | "merged";
+        /** @enum {string} */
+        lastName?: "survivor" | "merged";
+        /** @enum {string} */
+        email?: "survivor" | "merged";
+        /** @enum {string} */
+        phone?: "survivor" | "merged";
+        /** @enum {string} */
+        companyId?: "survivor" | "merged";
+        /** @enum {string} */
+        jobTitle?: "survivor" | "merged";
+        /** @enum {string} */
+        address?: "survivor" | "merged";
+        /** @enum {string} */
+        lifecycleStage?: "survivor" | "merged";
+        /** @enum {string} */
+        leadStatus?: "survivor" | "merged";
+        /** @enum {string} */
+        source?: "survivor" | "merged";
+        /** @enum {string} */
+        firstTouch?: "survivor" | "merged";
+        /** @enum {string} */
+        latestTouch?: "survivor" | "merged";
+        /** @enum {string} */
+        consent?: "survivor" | "merged";
+        /** @enum {string} */
+        owner?: "survivor" | "merged";
+        /** @enum {string} */
+        custom?: "survivor" | "merged";
+      };
+    };
+    CompanyMerge: {
+      survivorId: string;
+      mergedId: string;
+      /**
+       * @description Which record's value each field keeps. Unnamed fields keep the survivor's, or the merged one's where the survivor has none (consent: the newer decision; custom fields: merged key by key, the survivor's winning).
+       * @default {}
+       */
+      pick?: {
+        /** @enum {string} */
+        name?: "survivor" | "merged";
+        /** @enum {string} */
+        domain?: "survivor" | "merged";
+        /** @enum {string} */
+        industry?: "survivor" | "merged";
+        /** @enum {string} */
+        size?: "survivor" | "merged";
+        /** @enum {string} */
+        country?: "survivor" | "merged";
+        /** @enum {string} */
+        owner?: "survivor" | "merged";
+        /** @enum {string} */
+        custom?: "survivor" | "merged";
+      };
+    };
+    PersonalData: {
+      contact: {
+        [key: string]: unknown;
+      };
+      activities: {
+        [key: string]: unknown;
+      }[];
+      deals: {
+        [key: string]: unknown;
+      }[];
+      tasks: {
+        [key: string]: unknown;
+      }[];
+      formSubmissions: {
+        [key: string]: unknown;
+      }[];
+      emails: {
+        [key: string]: unknown;
+      }[];
+      engagement: {
+        [key: string]: unknown;
+      }[];
+      consentHistory: {
+        [key: string]: unknown;
+      }[];
+      exportedAt: number;
+    };
+    PrivacyRequest: {
+      id: string;
+      /** @enum {string} */
+      kind: "erase";
+      contactId: string;
+      /** @enum {string} */
+      status: "pending" | "done";
+      reason: string | null;
+      createdAt: number;
+      finishedAt: number | null;
+    };
+    WebhookEventCatalogue: {
+      types: {
+        type: string;
+        description: string;
+      }[];
+    };
+    WebhookSubscriptionPage: {
+      items: components["schemas"]["WebhookSubscription"][];
+      nextCursor: string | null;
+    };
+    WebhookSubscription: {
+      id: string;
+      url: string;
+      description: string | null;
+      events: string[];
+      enabled: boolean;
+      /**
+       * @description manual: an admin turned it off; gone: the endpoint answered 410; failing: a delivery failed its whole retry schedule with no success since; target_refused: the URL is no longer allowed.
+       * @enum {string|null}
+       */
+      disabledReason: "manual" | "gone" | "failing" | "target_refused" | null;
+      disabledAt: number | null;
+      /** @description During a secret rotation: until when deliveries also carry the old secret's signature. */
+      previousSecretExpiresAt: number | null;
+      /** @description The sequence number of the latest delivery. */
+      lastSequence: number;
+      lastSuccessAt: number | null;
+      version: number;
+      createdAt: number;
+      updatedAt: number;
+    };
+    WebhookSubscriptionWithSecret: components["schemas"]["WebhookSubscription"] & {
+      /**
+       * @description whsec_ and base64: the signing secret. Shown only in this answer: keep it now.
+       * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+       */
+      secret: string;
+    };
+    WebhookSubscriptionCreate: {
+      /**
+       * @description Where deliveries are POSTed: http(s) only; private, loopback and link-local addresses and local names are refused.
+       * @example https://hooks.example.com/crm
+       */
+      url: string;
+      /**
+       * @description Event types (GET /api/v1/webhook-event-types lists them), or ["*"] for every one, including types added later.
+       * @example [
+       *       "contact.created",
+       *       "deal.won"
+       *     ]
+       */
+      events: string[];
+      description?: string | null;
+      /** @description true by default. false keeps events as skipped deliveries. */
+      enabled?: boolean;
+    };
+    WebhookSubscriptionPatch: {
+      /**
+       * @description Where deliveries are POSTed: http(s) only; private, loopback and link-local addresses and local names are refused.
+       * @example https://hooks.example.com/crm
+       */
+      url?: string;
+      /**
+       * @description Event types (GET /api/v1/webhook-event-types lists them), or ["*"] for every one, including types added later.
+       * @example [
+       *       "contact.created",
+       *       "deal.won"
+       *     ]
+       */
+      events?: string[];
+      description?: string | null;
+      /** @description true by default. false keeps events as skipped deliveries. */
+      enabled?: boolean;
+    };
+    WebhookSecretRotation: {
+      /**
+       * @description How long the old secret keeps signing too (0: stop at once). A day by default.
+       * @default 86400
+       */
+      graceSeconds?: number;
+    };
+    WebhookTestAccepted: {
+      eventId: string;
+      deliveryId: string;
+      /** @example webhook.test */
+      type: string;
+    };
+    WebhookDeliveryPage: {
+      items: components["schemas"]["WebhookDelivery"][];
+      nextCursor: string | null;
+    };
+    WebhookDelivery: {
+      /** @description Also the webhook-id header: the same on every attempt and replay. */
+      id: string;
+      subscriptionId: string;
+      eventId: string;
+      eventType: string;
+      sequence: number;
+      /** @enum {string} */
+      status: "pending" | "sending" | "delivered" | "failed" | "skipped";
+      /** @description Attempts since the delivery was made or last replayed. */
+      attempts: number;
+      nextAttemptAt: number | null;
+      lastAttemptAt: number | null;
+      responseStatus: number | null;
+      durationMs: number | null;
+      error: string | null;
+      deliveredAt: number | null;
+      createdAt: number;
+    };
+    WebhookDeliveryDetail: {
+      /** @description Also the webhook-id header: the same on every attempt and replay. */
+      id: string;
+      subscriptionId: string;
+      eventId: string;
+      eventType: string;
+      sequence: number;
+      /** @enum {string} */
+      status: "pending" | "sending" | "delivered" | "failed" | "skipped";
+      /** @description Attempts since the delivery was made or last replayed. */
+      attempts: number;
+      nextAttemptAt: number | null;
+      lastAttemptAt: number | null;
+      responseStatus: number | null;
+      durationMs: number | null;
+      error: string | null;
+      deliveredAt: number | null;
+      createdAt: number;
+      url: string;
+      /** @description The body as sent (the same bytes on every attempt). */
+      payload: string;
+      /** @description The start of the last answer (1,000 characters). */
+      responseBody: string | null;
+    };
+    WebhookReplayAccepted: {
+      /** @description The deliveries put back in line, due now. */
+      replayed: string[];
+    };
+    /** @description Deliveries by id, or every delivery a filter matches (e.g. a subscription's skipped ones), at most 500. */
+    WebhookReplayRequest:
+      | {
+          ids: string[];
+        }
+      | {
+          subscriptionId?: string;
+          /** @enum {string} */
+          status?: "pending" | "sending" | "delivered" | "failed" | "skipped";
+          eventType?: string;
+          eventId?: string;
+        };
+    InboundWebhookPresetList: {
+      items: components["schemas"]["InboundWebhookPreset"][];
+    };
+    InboundWebhookPreset: {
+      id: string;
+      name: string;
+      description: string;
+      verification: {
+        [key: string]: unknown;
+      };
+      mapping: {
+        [key: string]: unknown;
+      };
+      attribution: {
+        [key: string]: unknown;
+      };
+      /** @description A payload of the shape the preset reads. */
+      sample?: unknown;
+    };
+    WebhookSourcePage: {
+      items: components["schemas"]["WebhookSource"][];
+      nextCursor: string | null;
+    };
+    WebhookSource: {
+      id: string;
+      name: string;
+      /** @description Where the sender posts: POST {endpoint}. */
+      endpoint: string;
+      /** @description kind and its settings. */
+      verification: {
+        [key: string]: unknown;
+      };
+      /** @description Newest first; two during a rotation. */
+      secrets: components["schemas"]["WebhookSourceSecretHint"][];
+      mapping: {
+        [key: string]: unknown;
+      };
+      preset: string | null;
+      attribution: {
+        [key: string]: unknown;
+      };
+      defaultOwnerId: string | null;
+      retentionDays: number;
+      version: number;
+      createdAt: number;
+      updatedAt: number;
+      archivedAt: number | null;
+    };
+    WebhookSourceSecretHint: {
+      id: string;
+      /** @description The secret's last characters; the secret itself is never shown again. */
+      hint: string;
+      createdAt: number;
+    };
+    WebhookSourceCreated: components["schemas"]["WebhookSource"] & {
+      /** @description The secret, in full: shown this once, keep it in the sender. */
+      secret: string;
+    };
+    WebhookSourceCreate: {
+      name: string;
+      /**
+       * @description Start from a preset (GET /api/v1/webhook-presets): its verification and mapping, unless given.
+       * @enum {string}
+       */
+      preset?:
+        | "generic-lead"
+        | "email-engagement"
+        | "meta-lead-ads"
+        | "google-ads-lead-form"
+        | "typeform"
+        | "tally";
+      verification?: components["schemas"]["InboundWebhookVerification"];
+      /** @description Leave it out to have one made (a HubSpot source needs its app's client secret). */
+      secret?: string;
+      mapping?: components["schemas"]["InboundWebhookMapping"];
+      attribution?: components["schemas"]["InboundWebhookAttribution"];
+      /** @description Owner of the contacts the source creates. */
+      defaultOwnerId?: string | null;
+      /**
+       * @description How long deliveries stay in the inbox.
+       * @default 30
+       */
+      retentionDays?: number;
+    };
+    InboundWebhookVerification:
+      | {
+          /** @enum {string} */
+          kind: "standard_webhooks";
+        }
+      | {
+          /** @enum {string} */
+          kind: "hubspot_v3";
+          /**
+           * Format: uri
+           * @description The URL HubSpot posts to, when it is not what this Worker sees (a proxy in front).
+           */
+          url?: string;
+        }
+      | {
+          /** @enum {string} */
+          kind: "hmac_sha256";
+          header: string;
+          /** @enum {string} */
+          encoding: "hex" | "base64";
+          /** @description Text before the signature in the header, e.g. `sha256=`. */
+          prefix?: string;
+        }
+      | {
+          /** @enum {string} */
+          kind: "token";
+          /** @enum {string} */
+          in: "header" | "query" | "payload";
+          /** @description The header, the query parameter, or the payload path holding the token. */
+          name: string;
+          /** @description e.g. `Bearer ` before a header's token. */
+          prefix?: string;
+        }
+      | {
+          /** @enum {string} */
+          kind: "basic";
+          username: string;
+        };
+    InboundWebhookMapping: {
+      /** @description Where the delivery's own id is, to keep a second delivery of it from being processed twice: a header or a payload path. Standard Webhooks deliveries use webhook-id without it; otherwise a hash of the body. */
+      deliveryId?:
+        | {
+            header: string;
+          }
+        | {
+            /**
+             * @description Where the value sits: dotted (`data.to[0]`, `field_data[name=email].values[0]`, `$.id` from the delivery's root) or a JSON pointer (`/data/to/0`).
+             * @example data.email
+             */
+            path: string;
+          };
+      /**
+       * @description A payload that holds a list of events: where the list is. Without it the payload is one event.
+       * @example data.email
+       */
+      events?: string;
+      /**
+       * @description Where an event names its type, e.g. `type`.
+       * @example data.email
+       */
+      eventType?: string;
+      /**
+       * @description Where an event has its own id (engagement is counted once per id).
+       * @example data.email
+       */
+      eventId?: string;
+      /**
+       * @description When the event happened: ISO 8601, or epoch seconds or milliseconds; else when it arrived.
+       * @example data.email
+       */
+      occurredAt?: string;
+      /**
+       * @description Our field → payload path. contact.email (or contact.phone) finds the contact.
+       * @default {}
+       * @example {
+       *       "contact.email": "data.email",
+       *       "contact.firstName": "data.first_name"
+       *     }
+       */
+      fields?: {
+        [key: string]: string;
+      };
+      /** @description What to do for each event: the first rule whose `on` names its type (or has no `on`) applies. */
+      rules: components["schemas"]["InboundWebhookRule"][];
+    };
+    InboundWebhookRule: {
+      /** @description The event types the rule is for; a rule without `on` takes any event. */
+      on?: string[];
+      actions: components["schemas"]["InboundWebhookAction"][];
+    };
+    InboundWebhookAction:
+      | {
+          /** @enum {string} */
+          type: "upsert_contact";
+          /**
+           * @description A new contact's stage; an existing one only moves forward.
+           * @enum {string}
+           */
+          lifecycleStage?:
+            | "subscriber"
+            | "lead"
+            | "mql"
+            | "sql"
+            | "opportunity"
+            | "customer"
+            | "evangelist"
+            | "disqualified"
+            | "churned";
+          /** @enum {string} */
+          leadStatus?: "new" | "attempting" | "connected" | "qualified" | "unqualified";
+        }
+      | {
+          /** @enum {string} */
+          type: "log_activity";
+          /** @description The timeline entry's subject; {type} is the event's type. */
+          subject?: string;
+        }
+      | {
+          /** @enum {string} */
+          type: "record_engagement";
+          /** @enum {string} */
+          kind:
+            | "form_submitted"
+            | "email_opened"
+            | "email_clicked"
+            | "page_visit"
+            | "meeting_booked"
+            | "replied"
+            | "unsubscribed"
+            | "bounced"
+            | "spam_reported";
+        }
+      | {
+          /** @enum {string} */
+          type: "set_consent";
+          /** @enum {string} */
+          emailConsent: "granted" | "withdrawn";
+        };
+    InboundWebhookAttribution: {
+      /** @description The form the leads and engagement count for (scoring rules on form submissions see it). */
+      formId?: string | null;
+      /** @description The campaign new contacts came from; payload utm.* fields win. */
+      utm?: {
+        source?: string;
+        medium?: string;
+        campaign?: string;
+        term?: string;
+        content?: string;
+      };
+    };
+    WebhookSourcePatch: {
+      name?: string;
+      verification?: components["schemas"]["InboundWebhookVerification"] & unknown;
+      mapping?: components["schemas"]["InboundWebhookMapping"];
+      attribution?: components["schemas"]["InboundWebhookAttribution"];
+      /** @description Owner of the contacts the source creates. */
+      defaultOwnerId?: string | null;
+      /** @description How long deliveries stay in the inbox. */
+      retentionDays?: number;
+    };
+    WebhookSourceSecretCreated: {
+      secretId: string;
+      /** @description The new secret, in full: shown this once. */
+      secret: string;
+      source: components["schemas"]["WebhookSource"];
+    };
+    WebhookSourceSecretCreate: {
+      /** @description Leave it out to have one made (a HubSpot source needs its app's client secret). */
+      secret?: string;
+    };
+    WebhookSourceSecretRetire: {
+      secretId: string;
+    };
+    WebhookInboxPage: {
+      items: components["schemas"]["WebhookInboxItem"][];
+      nextCursor: string | null;
+    };
+    WebhookInboxItem: {
+      id: string;
+      sourceId: string;
+      deliveryId: string;
+      /** @enum {string} */
+      status: "received" | "processed" | "failed";
+      eventType: string | null;
+      eventCount: number;
+      contentType: string | null;
+      verification: components["schemas"]["WebhookInboxVerification"];
+      error: string | null;
+      attempts: number;
+      replays: number;
+      receivedAt: number;
+      processedAt: number | null;
+      bodyBytes: number;
+    };
+    WebhookInboxVerification: {
+      kind: string;
+      /** @description Which secret matched: 1 the newest, 2 the previous. */
+      secret: number;
+      timestamp: number | null;
+      verifiedAt: number;
+    };
+    WebhookInboxDelivery: {
+      id: string;
+      sourceId: string;
+      deliveryId: string;
+      /** @enum {string} */
+      status: "received" | "processed" | "failed";
+      eventType: string | null;
+      eventCount: number;
+      contentType: string | null;
+      verification: components["schemas"]["WebhookInboxVerification"];
+      error: string | null;
+      attempts: number;
+      replays: number;
+      receivedAt: number;
+      processedAt: number | null;
+      /** @description As received, without credentials. */
+      headers: {
+        [key: string]: string;
+      };
+      query: {
+        [key: string]: string;
+      };
+      /** @description The raw body (base64 when bodyEncoding says so). */
+      body: string;
+      /** @enum {string} */
+      bodyEncoding: "utf8" | "base64";
+      events: {
+        index: number;
+        eventType: string | null;
+        eventId: string;
+        /** @enum {string} */
+        status: "processed" | "ignored" | "no_contact";
+        contactId: string | null;
+        actions: string[];
+      }[];
+    };
+    WebhookInboxReplayResult: {
+      replayed: number;
+      ids: string[];
+      /**
+       * @description queued: on the capture queue now; pending: the queue was down, the minute sweep takes them.
+       * @enum {string}
+       */
+      status: "queued" | "pending";
+    };
+    WebhookInboxReplayRequest: {
+      ids?: string[];
+      sourceId?: string;
+      /** @enum {string} */
+      status?: "processed" | "failed";
+    };
+    DeadLetterPage: {
+      items: components["schemas"]["DeadLetter"][];
+      nextCursor: string | null;
+    };
+    DeadLetter: {
+      id: string;
+      /** @enum {string} */
+      queue: "crm-capture" | "crm-events" | "crm-outbound";
+      messageId: string;
+      type: string | null;
+      /** @description The message as it was on the queue. */
+      body?: unknown;
+      attempts: number;
+      error: string | null;
+      receivedAt: number;
+      /** @description When an admin last sent it back. */
+      replayedAt: number | null;
+    };
+    DeadLetterReplayResult: {
+      /** @description Sent back to their queues. */
+      replayed: string[];
+      /** @description Not sent: unknown, or not a message any consumer can read. */
+      skipped: {
+        id: string;
+        reason: string;
+      }[];
+    };
+    DeadLetterReplayRequest: {
+      ids: string[];
+    };
+    SequenceEnrolResponse: {
+      results: {
+        contactId: string;
+        /**
+         * @description not_found: no such contact, deleted, or not visible to the caller. already_enrolled: the contact is in the sequence now (enrolmentId is that enrolment); a contact is in a sequence once at a time.
+         * @enum {string}
+         */
+        status: "enrolled" | "already_enrolled" | "not_found";
+        enrolmentId?: string;
+      }[];
+      counts: {
+        enrolled: number;
+        already_enrolled: number;
+        not_found: number;
+      };
+    };
+    /** @description 1 to 100 contact ids; each gets its own result. */
+    SequenceContactIds: {
+      contactIds: string[];
+    };
+    SequenceUnenrolResponse: {
+      results: {
+        contactId: string;
+        /** @enum {string} */
+        status: "unenrolled" | "not_enrolled" | "not_found";
+        enrolmentId?: string;
+      }[];
+      counts: {
+        unenrolled: number;
+        not_enrolled: number;
+        not_found: number;
+      };
+    };
+    SequenceEnrolmentPage: {
+      items: components["schemas"]["SequenceEnrolment"][];
+      nextCursor: string | null;
+    };
+    SequenceEnrolment: {
+      id: string;
+      sequenceId: string;
+      sequenceName: string;
+      contactId: string;
+      contactName: string;
+      /** @enum {string} */
+      status: "active" | "completed" | "stopped";
+      /** @description The index of the next step to run. */
+      currentStep: number;
+      totalSteps: number;
+      /** @description When the next step is due (epoch ms): 09:00 owner-local on its business day. Null when the enrolment is finished or its sequence is disabled. */
+      nextStepAt: number | null;
+      enrolledAt: number;
+      /** @description The user; null when a workflow enrolled. */
+      enrolledBy: string | null;
+      stoppedAt: number | null;
+      /** @enum {string|null} */
+      stopReason:
+        | "reply"
+        | "meeting_booked"
+        | "deal_stage_changed"
+        | "unsubscribed"
+        | "bounced"
+        | "spam_reported"
+        | "contact_deleted"
+        | "sequence_deleted"
+        | "manual"
+        | "workflow"
+        | null;
+      completedAt: number | null;
+      /** @description The steps that ran, in order. */
+      steps: {
+        /** @description The step's index, from 0. */
+        step: number;
+        /** @enum {string} */
+        type: "email" | "task";
+        /** @enum {string} */
+        outcome: "sent" | "created" | "skipped" | "pending";
+        /** @description Why an email step was skipped. */
+        detail: string | null;
+        outboxId: string | null;
+        taskId: string | null;
+        ranAt: number;
+      }[];
+    };
+    SequencePage: {
+      items: components["schemas"]["Sequence"][];
+      nextCursor: string | null;
+    };
+    Sequence: {
+      id: string;
+      name: string;
+      steps: (components["schemas"]["SequenceEmailStep"] | components["schemas"]["SequenceTaskStep"])[];
+      enabled: boolean;
+      activeEnrolments: number;
+      version: number;
+      createdBy: string | null;
+      createdAt: number;
+      updatedAt: number;
+    };
+    /** @description Sends the template to the contact, as POST /api/v1/contacts/{id}/emails does: a marketing template only with the contact's email consent. When the email cannot go (no address, no consent, template deleted) the step is skipped and the sequence goes on; a contact who unsubscribed leaves the sequence. */
+    SequenceEmailStep: {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: "email";
+      /**
+       * @description Business days (Monday to Friday, in the contact owner's time zone) to wait after the previous step (the first step: after enrolment). 0 runs the step at once (within a minute); 1 or more runs it at 09:00 owner-local time on that business day.
+       * @example 2
+       */
+      delayDays: number;
+      /** @description An email template (/api/v1/email-templates). */
+      templateId: string;
+      /**
+       * @description The template's variant; English when the template has none in this language.
+       * @default en
+       * @enum {string}
+       */
+      lang?: "en" | "vi";
+    };
+    /** @description Makes a task for the contact's owner, on the contact. */
+    SequenceTaskStep: {
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: "task";
+      /**
+       * @description Business days (Monday to Friday, in the contact owner's time zone) to wait after the previous step (the first step: after enrolment). 0 runs the step at once (within a minute); 1 or more runs it at 09:00 owner-local time on that business day.
+       * @example 2
+       */
+      delayDays: number;
+      title: string;
+      notes?: string;
+      /**
+       * @default normal
+       * @enum {string}
+       */
+      priority?: "low" | "normal" | "high";
+      /**
+       * @description The task is due at 17:00 owner-local time this many business days after the step runs (0: the same business day, or the next one when 17:00 has passed).
+       * @default 0
+       */
+      dueInDays?: number;
+    };
+    SequenceCreate: {
+      name: string;
+      /** @description 1 to 50 steps, run in order. Each waits its `delayDays` business days (Monday to Friday in the contact owner's time zone; the organisation's when the contact has no owner) after the previous one, then runs at 09:00 owner-local time; a delay of 0 runs at once. */
+      steps: (components["schemas"]["SequenceEmailStep"] | components["schemas"]["SequenceTaskStep"])[];
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description Edited steps apply to contacts already enrolled from their next step on. */
+    SequencePatch: {
+      name?: string;
+      /** @description 1 to 50 steps, run in order. Each waits its `delayDays` business days (Monday to Friday in the contact owner's time zone; the organisation's when the contact has no owner) after the previous one, then runs at 09:00 owner-local time; a delay of 0 runs at once. */
+      steps?: (components["schemas"]["SequenceEmailStep"] | components["schemas"]["SequenceTaskStep"])[];
+      /** @description Disabling pauses every enrolment; enabling resumes them, running steps that came due meanwhile. */
+      enabled?: boolean;
+    };
+    WorkflowPage: {
+      items: components["schemas"]["Workflow"][];
+      nextCursor: string | null;
+    };
+    Workflow: {
+      id: string;
+      name: string;
+      description: string | null;
+      enabled: boolean;
+      /** @description The current version; also the ETag. */
+      version: number;
+      trigger: components["schemas"]["WorkflowTrigger"];
+      conditions?: components["schemas"]["WorkflowConditionGroup"];
+      actions: components["schemas"]["WorkflowAction"][];
+      createdAt: number;
+      updatedAt: number;
+    };
+    WorkflowTrigger:
+      | {
+          /** @enum {string} */
+          type: "record.created";
+          /** @enum {string} */
+          recordType: "contact" | "company" | "deal" | "task";
+        }
+      | {
+          /** @enum {string} */
+          type: "record.updated";
+          /** @enum {string} */
+          recordType: "contact" | "company" | "deal" | "task";
+          /** @description Only when one of these fields changed; any edit when absent. */
+          fields?: string[];
+        }
+      | {
+          /** @enum {string} */
+          type: "deal.stage_changed";
+          pipelineId?: string;
+          fromStageIds?: string[];
+          toStageIds?: string[];
+        }
+      | {
+          /** @enum {string} */
+          type: "contact.lifecycle_changed";
+          from?: (
+            | "subscriber"
+            | "lead"
+            | "mql"
+            | "sql"
+            | "opportunity"
+            | "customer"
+            | "evangelist"
+            | "disqualified"
+            | "churned"
+          )[];
+          to?: (
+            | "subscriber"
+            | "lead"
+            | "mql"
+            | "sql"
+            | "opportunity"
+            | "customer"
+            | "evangelist"
+            | "disqualified"
+            | "churned"
+          )[];
+        }
+      | {
+          /** @enum {string} */
+          type: "contact.grade_changed";
+          /** @description The grades crossed into (A, B, …); any crossing when absent. */
+          to?: string[];
+        }
+      | {
+          /** @enum {string} */
+          type: "form.submitted";
+          formId?: string;
+        }
+      | {
+          /** @enum {string} */
+          type: "task.overdue";
+        }
+      | {
+          /** @enum {string} */
+          type: "webhook.event";
+          sourceId?: string;
+          eventType?: string;
+        }
+      | {
+          /** @enum {string} */
+          type: "date";
+          /** @enum {string} */
+          recordType: "contact" | "company" | "deal" | "task";
+          /**
+           * @description expectedCloseDate (deals), dueAt (tasks), or custom.<key> holding a YYYY-MM-DD date (contacts, companies, deals).
+           * @example expectedCloseDate
+           */
+          field: string;
+          /**
+           * @description Negative: before the date; positive: after it.
+           * @default 0
+           */
+          offsetDays?: number;
+          /** @default 0 */
+          offsetHours?: number;
+          /**
+           * @description For date-only fields: the hour (UTC) of the day the run starts.
+           * @default 9
+           */
+          hour?: number;
+        };
+    /** @description All of (`all`) or any of (`any`) its members hold. */
+    WorkflowConditionGroup: {
+      all?: (components["schemas"]["WorkflowCondition"] | components["schemas"]["WorkflowConditionGroup"])[];
+      any?: (components["schemas"]["WorkflowCondition"] | components["schemas"]["WorkflowConditionGroup"])[];
+    };
+    /** @description Text compares case-insensitively; gt/gte/lt/lte compare numbers, or dates written YYYY-MM-DD; contains finds text in text or a value in a list; changed* compare the event's before and after. */
+    WorkflowCondition: {
+      /**
+       * @description A field of the record as its events carry it (amount, lifecycleStage, custom.<key>), or of the trigger event under `event.` (event.formId, event.payload.plan).
+       * @example amount
+       */
+      field: string;
+      /** @enum {string} */
+      op:
+        | "equals"
+        | "not_equals"
+        | "in"
+        | "not_in"
+        | "contains"
+        | "gt"
+        | "gte"
+        | "lt"
+        | "lte"
+        | "is_set"
+        | "is_not_set"
+        | "changed"
+        | "changed_from"
+        | "changed_to";
+      value?: string | number | boolean | null | (string | number | boolean | null)[];
+    };
+    WorkflowAction:
+      | {
+          /** @enum {string} */
+          type: "create_task";
+          /** @description Text; {{record.<field>}} is replaced by the record's value. */
+          title: string;
+          /** @description Text; {{record.<field>}} is replaced by the record's value. */
+          notes?: string;
+          dueInDays?: number;
+          dueInHours?: number;
+          /**
+           * @default normal
+           * @enum {string}
+           */
+          priority?: "low" | "normal" | "high";
+          /**
+           * @description "owner" (the record's owner) or { userId }.
+           * @default owner
+           */
+          assignTo?:
+            | "owner"
+            | {
+                userId: string;
+              };
+        }
+      | {
+          /** @enum {string} */
+          type: "send_email";
+          templateId: string;
+          /**
+           * @default en
+           * @enum {string}
+           */
+          lang?: "en" | "vi";
+        }
+      | {
+          /** @enum {string} */
+          type: "notify";
+          /**
+           * @description "owner" (the record's owner) or { userId }.
+           * @default owner
+           */
+          to?:
+            | "owner"
+            | {
+                userId: string;
+              };
+          /** @description Text; {{record.<field>}} is replaced by the record's value. */
+          title: string;
+          /** @description Text; {{record.<field>}} is replaced by the record's value. */
+          body?: string;
+        }
+      | {
+          /** @enum {string} */
+          type: "set_field";
+          field: string;
+          value: string | number | boolean | null;
+        }
+      | {
+          /** @enum {string} */
+          type: "change_owner";
+          userId?: string;
+          /**
+           * @description Pick the owner with the assignment rules (contacts).
+           * @enum {string}
+           */
+          via?: "assignment_rules";
+        }
+      | {
+          /** @enum {string} */
+          type: "add_tag";
+          tag: string;
+        }
+      | {
+          /** @enum {string} */
+          type: "remove_tag";
+          tag: string;
+        }
+      | {
+          /** @enum {string} */
+          type: "enrol_in_sequence";
+          sequenceId: string;
+        }
+      | {
+          /** @enum {string} */
+          type: "remove_from_sequence";
+          /** @description Every sequence when absent. */
+          sequenceId?: string;
+        }
+      | {
+          /** @enum {string} */
+          type: "call_webhook";
+          /** Format: uri */
+          url: string;
+          /** @default 10 */
+          timeoutSeconds?: number;
+        }
+      | {
+          /** @enum {string} */
+          type: "wait";
+          /** @default 0 */
+          days?: number;
+          /** @default 0 */
+          hours?: number;
+          /** @default 0 */
+          minutes?: number;
+        };
+    WorkflowCreated: components["schemas"]["Workflow"] & {
+      /** @description The Standard Webhooks secret (whsec_…) that signs this workflow's webhook calls. Shown only here and when replaced (POST /api/v1/workflows/{id}/signing-secret). */
+      signingSecret: string;
+    };
+    WorkflowCreate: {
+      name: string;
+      description?: string | null;
+      /**
+       * @description Whether it starts runs; off until enabled.
+       * @default false
+       */
+      enabled?: boolean;
+      trigger: components["schemas"]["WorkflowTrigger"];
+      conditions?: components["schemas"]["WorkflowConditionGroup"];
+      actions: components["schemas"]["WorkflowAction"][];
+    };
+    WorkflowValidation: {
+      /** @enum {boolean} */
+      valid: true;
+      /** @description The event type that starts it (date: the minute job). */
+      triggerEventType: string;
+      recordType: string | null;
+    };
+    WorkflowValidateRequest: {
+      name?: string;
+      description?: string | null;
+      enabled?: boolean;
+      trigger: components["schemas"]["WorkflowTrigger"];
+      conditions?: components["schemas"]["WorkflowConditionGroup"];
+      actions: components["schemas"]["WorkflowAction"][];
+    };
+    /** @description The whole definition: it becomes a new version; runs already started keep theirs. */
+    WorkflowUpdate: {
+      name: string;
+      description?: string | null;
+      trigger: components["schemas"]["WorkflowTrigger"];
+      conditions?: components["schemas"]["WorkflowConditionGroup"];
+      actions: components["schemas"]["WorkflowAction"][];
+    };
+    WorkflowSigningSecret: {
+      signingSecret: string;
+    };
+    WorkflowDryRun: {
+      workflowId: string;
+      version: number;
+      record: {
+        type: string;
+        id: string;
+        label: string;
+      };
+      trigger: {
+        type: string;
+        eventType: string;
+        matched: boolean;
+        detail: string | null;
+      };
+      conditions: components["schemas"]["WorkflowConditionVerdict"];
+      wouldStart: boolean;
+      actions: {
+        step: number;
+        type: string;
+        wouldDo: string;
+        /** @description Why the step would be skipped; the run goes on. */
+        skip: string | null;
+        /** @description Why the step would fail the run. */
+        fail: string | null;
+      }[];
+    };
+    WorkflowConditionVerdict: {
+      /** @enum {string} */
+      mode: "all" | "any";
+      matched: boolean;
+      members: (
+        | {
+            field: string;
+            op: string;
+            value?: unknown;
+            actual?: unknown;
+            before?: unknown;
+            matched: boolean;
+          }
+        | components["schemas"]["WorkflowConditionVerdict"]
+      )[];
+    };
+    WorkflowDryRunRequest: {
+      /** @description A contact, company, deal or task, as the trigger acts on. */
+      recordId: string;
+      /**
+       * @description Fields as they were before the change to try (for changed, changed_from, changed_to).
+       * @example {
+       *       "stageId": "…"
+       *     }
+       */
+      before?: {
+        [key: string]: unknown;
+      };
+      /** @description The trigger event's own data, e.g. { formId } or { eventType, payload }. */
+      event?: {
+        [key: string]: unknown;
+      };
+    };
+    WorkflowRunPage: {
+      items: components["schemas"]["WorkflowRun"][];
+      nextCursor: string | null;
+    };
+    WorkflowRun: {
+      id: string;
+      workflowId: string;
+      /** @description The workflow version the run is pinned to. */
+      version: number;
+      /** @enum {string} */
+      status: "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+      /** @description Why it was skipped or cancelled (loop guard, …). */
+      reason: string | null;
+      eventType: string;
+      recordType: string | null;
+      recordId: string | null;
+      depth: number;
+      nextStep: number;
+      failedStep: number | null;
+      error: string | null;
+      resumeAt: number | null;
+      startedAt: number;
+      updatedAt: number;
+      finishedAt: number | null;
+    };
+    WorkflowRunDetail: components["schemas"]["WorkflowRun"] & {
+      context?: unknown;
+      steps: components["schemas"]["WorkflowRunStep"][];
+    };
+    WorkflowRunStep: {
+      step: number;
+      action: string;
+      /** @enum {string} */
+      status: "done" | "skipped" | "failed";
+      input?: unknown;
+      result?: unknown;
+      error: string | null;
+      attempts: number;
+      startedAt: number;
+      finishedAt: number;
+    };
+    RevenueReport: {
+      period: {
+        from: string;
+        to: string;
+      };
+      /** @description Days before this date come from the rollups; it and later are computed live */
+      rolledUpBefore: string | null;
+      /** @enum {string} */
+      groupBy: "day" | "week" | "month" | "quarter" | "year";
+      totals: {
+        currency: string;
+        deals: number;
+        amount: number;
+      }[];
+      series: {
+        currency: string;
+        deals: number;
+        amount: number;
+        bucket: string;
+      }[];
+    };
+    SalesReport: {
+      period: {
+        from: string;
+        to: string;
+      };
+      /** @description Days before this date come from the rollups; it and later are computed live */
+      rolledUpBefore: string | null;
+      winRate: {
+        won: number;
+        lost: number;
+        rate: number | null;
+      };
+      currencies: {
+        currency: string;
+        created: number;
+        createdAmount: number;
+        won: number;
+        wonAmount: number;
+        lost: number;
+        lostAmount: number;
+        averageDealSize: number | null;
+        winRate: number | null;
+        salesCycleDays: number | null;
+        openDeals: number;
+        salesVelocityPerDay: number | null;
+      }[];
+    };
+    PipelineReport: {
+      asOf: string | null;
+      /** @description The snapshot read for a past date (the last one on or before it); null: live */
+      snapshotDay: string | null;
+      stages: {
+        pipelineId: string;
+        stageId: string;
+        stageName: string | null;
+        currency: string;
+        count: number;
+        amount: number;
+        weightedAmount: number;
+      }[];
+      totals: {
+        currency: string;
+        count: number;
+        amount: number;
+        weightedAmount: number;
+      }[];
+    };
+    ForecastReport: {
+      period: {
+        from: string;
+        to: string;
+      };
+      /** @description Days before this date come from the rollups; it and later are computed live */
+      rolledUpBefore: string | null;
+      categories: {
+        /** @enum {string} */
+        category: "pipeline" | "best_case" | "commit" | "closed_won";
+        currency: string;
+        count: number;
+        amount: number;
+        weightedAmount: number;
+      }[];
+    };
+    StagesReport: {
+      period: {
+        from: string;
+        to: string;
+      };
+      /** @description Days before this date come from the rollups; it and later are computed live */
+      rolledUpBefore: string | null;
+      stages: {
+        pipelineId: string;
+        stageId: string;
+        name: string;
+        position: number;
+        entered: number;
+        advanced: number;
+        lost: number;
+        stillIn: number;
+        otherMoves: number;
+        conversionRate: number | null;
+        averageDaysInStage: number | null;
+      }[];
+      transitions: {
+        fromStageId: string;
+        toStageId: string;
+        count: number;
+      }[];
+    };
+    LeadsReport: {
+      period: {
+        from: string;
+        to: string;
+      };
+      /** @description Days before this date come from the rollups; it and later are computed live */
+      rolledUpBefore: string | null;
+      /** @enum {string} */
+      by: "source" | "form" | "campaign" | "grade";
+      rows: {
+        leads: number;
+        customers: number;
+        conversionRate: number | null;
+        /** @description null: none (no source, form, campaign or grade) */
+        value: string | null;
+        label: string | null;
+        share: number | null;
+      }[];
+      totals: {
+        leads: number;
+        customers: number;
+        conversionRate: number | null;
+      };
+    };
+    FunnelReport: {
+      period: {
+        from: string;
+        to: string;
+      };
+      /** @description Days before this date come from the rollups; it and later are computed live */
+      rolledUpBefore: string | null;
+      stages: {
+        stage: string;
+        entered: number;
+        conversionToNext: number | null;
+      }[];
+      transitions: {
+        from: string | null;
+        to: string;
+        count: number;
+      }[];
+    };
+    CustomersReport: {
+      period: {
+        from: string;
+        to: string;
+      };
+      /** @description Days before this date come from the rollups; it and later are computed live */
+      rolledUpBefore: string | null;
+      currencies: {
+        currency: string;
+        customers: number;
+        purchases: number;
+        revenue: number;
+        averagePurchaseValue: number | null;
+        purchaseFrequency: number | null;
+        customerLifetimeValue: number | null;
+        averageLifespanDays: number | null;
+      }[];
+    };
+    CampaignsReport: {
+      period: {
+        from: string;
+        to: string;
+      };
+      /** @description Days before this date come from the rollups; it and later are computed live */
+      rolledUpBefore: string | null;
+      /** @enum {string} */
+      by: "source" | "campaign";
+      rows: {
+        value: string | null;
+        currency: string | null;
+        leads: number;
+        customers: number;
+        wonDeals: number;
+        revenue: number;
+        cost: number | null;
+        return: number | null;
+        costPerLead: number | null;
+        costPerCustomer: number | null;
+      }[];
+    };
+    ActivitiesReport: {
+      period: {
+        from: string;
+        to: string;
+      };
+      /** @description Days before this date come from the rollups; it and later are computed live */
+      rolledUpBefore: string | null;
+      reps: {
+        userId: string;
+        name: string | null;
+        calls: number;
+        emails: number;
+        meetings: number;
+        notes: number;
+        total: number;
+      }[];
+    };
+    SlaReport: {
+      period: {
+        from: string;
+        to: string;
+      };
+      /** @description Days before this date come from the rollups; it and later are computed live */
+      rolledUpBefore: string | null;
+      reps: {
+        userId: string | null;
+        name: string | null;
+        started: number;
+        responded: number;
+        withinSla: number;
+        breached: number;
+        shareWithinSla: number | null;
+        meanResponseMs: number | null;
+      }[];
+    };
+    CampaignCostPage: {
+      items: components["schemas"]["CampaignCost"][];
+      nextCursor: string | null;
+    };
+    CampaignCost: components["schemas"]["CampaignCostInput"] & {
+      id: string;
+      updatedBy: string | null;
+      createdAt: number;
+      updatedAt: number;
+    };
+    CampaignCostInput: {
+      /** @enum {string} */
+      dimension: "source" | "campaign";
+      /** @description The campaign (utm_campaign) or source, as leads carry it */
+      value: string;
+      month: string;
+      currency: string;
+      /** @description Minor units */
+      amount: number;
+    };
     PublicForm: {
       id: string;
       name: string;
@@ -14384,6 +26011,19 @@ export interface components {
       turnstileToken?: string;
       /** @enum {string} */
       lang?: "en" | "vi";
+    };
+    InboundDeliveryDuplicate: {
+      deliveryId: string;
+      /** @enum {string} */
+      status: "duplicate";
+    };
+    InboundDeliveryAccepted: {
+      /** @description The delivery in the inbox: GET /api/v1/webhook-inbox/{id}. */
+      id: string;
+      /** @description The delivery's own id (webhook-id, or as the mapping says). */
+      deliveryId: string;
+      /** @enum {string} */
+      status: "accepted";
     };
   };
   responses: never;
