@@ -19,7 +19,8 @@ export const INBOX_STATUSES = ["received", "processed", "failed"] as const;
 export type InboxStatus = (typeof INBOX_STATUSES)[number];
 
 /** What became of one event of a delivery: done, no rule for its type, or no contact to act on. */
-export const INBOX_EVENT_STATUSES = ["processed", "ignored", "no_contact"] as const;
+/** suppressed: the contact would have been made for someone erased on request (db/privacy/suppression.ts). */
+export const INBOX_EVENT_STATUSES = ["processed", "ignored", "no_contact", "suppressed"] as const;
 
 export const webhookSources = sqliteTable(
   "webhook_sources",

@@ -3,8 +3,10 @@
 // then announce: `engagement.recorded` for scoring and `webhook.event` for workflows, one per event. Idempotent
 // by (source, delivery id): a second delivery finds the row settled and only announces again (the messages are
 // keyed by the delivery, so their consumers see each event once).
+
 import { type CustomFieldObject, recordConfigQueries, storeRecordConfig } from "../../db/custom-fields.ts";
 import { newId } from "../../db/ids.ts";
+import { notSuppressedSql, suppressionHashes } from "../../db/privacy/suppression.ts";
 import { deliveryEventsQuery, deliveryRowQuery, type InboxRow } from "../../db/webhooks-in/inbox.ts";
 import { type SourceRow, sourceQuery } from "../../db/webhooks-in/sources.ts";
 import type { ConsumerServices } from "../consume.ts";
@@ -151,11 +153,18 @@ export async function processDelivery(
   const failure = "error" in planned ? planned.error : null;
   const events: PlannedLeadEvent[] =
     "events" in planned
-      ? planned.events.map((event) => ({
-          ...event,
-          lead: leadOf(event.values, contactConfig),
-          ids: { contact: newId(), company: newId() },
-        }))
+      ? await Promise.all(
+          planned.events.map(async (event) => {
+            const lead = leadOf(event.values, contactConfig);
+            const hashes = await suppressionHashes({ emails: [lead.email], phones: [lead.phone] });
+            return {
+              ...event,
+              lead,
+              ids: { contact: newId(), company: newId() },
+              notSuppressed: notSuppressedSql(hashes),
+            };
+          }),
+        )
       : [];
   const plan: DeliveryPlan = {
     data,

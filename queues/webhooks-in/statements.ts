@@ -23,6 +23,8 @@ export interface PlannedLeadEvent extends PlannedEvent {
   lead: WebhookLead;
   /** Ids for what this event may create: its contact and its company. */
   ids: { contact: string; company: string };
+  /** True in SQL unless the lead's email or phone is on the suppression list: no contact is made for them. */
+  notSuppressed: SQL;
 }
 
 export interface DeliveryPlan {
@@ -122,12 +124,14 @@ function eventStatementsOf(db: Database, plan: DeliveryPlan, event: PlannedLeadE
       ${lead.email ? sql`(select m.id from contacts m where m.email = ${lead.email} and m.deleted_at is null)` : sql`null`},
       ${lead.phone ? sql`(select m.id from contacts m where m.phone = ${lead.phone} and m.deleted_at is null and ${sameOrNoEmail} order by m.created_at, m.id limit 1)` : sql`null`})`;
   const canCreate = upsert !== undefined && (lead.email !== null || lead.phone !== null);
+  // Someone erased on request is not made again (a live contact with the address is a new person's, kept).
+  const created = sql`case when ${event.notSuppressed} then ${ids.contact} end`;
   const contactOf =
-    event.actions.length === 0 ? sql`null` : canCreate ? sql`coalesce(${match}, ${ids.contact})` : match;
+    event.actions.length === 0 ? sql`null` : canCreate ? sql`coalesce(${match}, ${created})` : match;
   const status =
     event.actions.length === 0
       ? sql`'ignored'`
-      : sql`case when c.id is null then 'no_contact' else 'processed' end`;
+      : sql`case when c.id is not null then 'processed' when ${canCreate ? event.notSuppressed : sql`1`} then 'no_contact' else 'suppressed' end`;
   const settleEvent =
     db.run(sql`insert into webhook_inbox_events (inbox_id, idx, event_type, event_id, status, contact_id, actions)
     select ${mine}, ${index}, ${event.type}, ${event.eventId}, ${status}, c.id, ${JSON.stringify(event.actions.map((a) => a.type))}
