@@ -1,6 +1,6 @@
-// `npm run gen:api`: writes the web app's typed API (web/src/api/schema.ts) from the Worker's own OpenAPI
-// document, with the same generator and options as the committed client types of the tests, so the app's
-// calls are checked against the routes as they are. Run it after changing a route.
+// `npm run gen:api`: writes the typed API (web/src/api/schema.ts) from the Worker's own OpenAPI document, so
+// the app's calls, and the generated-client test's, are checked against the routes as they are. Run it after
+// changing a route; test/stack/openapi-client.test.ts fails while the file is stale.
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";

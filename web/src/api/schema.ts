@@ -25044,7 +25044,7 @@ export interface components {
         eventType: string | null;
         eventId: string;
         /** @enum {string} */
-        status: "processed" | "ignored" | "no_contact";
+        status: "processed" | "ignored" | "no_contact" | "suppressed";
         contactId: string | null;
         actions: string[];
       }[];
