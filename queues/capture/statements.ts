@@ -4,6 +4,7 @@
 // carries that claim and "processed", so a second delivery (whose first statement finds the row already
 // settled) changes nothing. The contact is matched in SQL too (email, then phone, then visitor id), and the
 // statements after it read the chosen id back from the submission row.
+
 import { type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../db/client.ts";
@@ -11,7 +12,6 @@ import { newId } from "../../db/ids.ts";
 import { isSuppressedSql, SUPPRESSED_NOTE } from "../../db/privacy/suppression.ts";
 import {
   activities,
-  companies,
   contacts,
   dealContacts,
   dealStageHistory,
@@ -22,6 +22,7 @@ import { insertWhere } from "../../db/statements.ts";
 import type { StoredDefinition } from "../../functions/forms/definition.ts";
 import type { SpamReason } from "../../functions/forms/spam.ts";
 import { notifyStatements } from "../outbound/notify.ts";
+import { leadCompanyStatements } from "./company.ts";
 import type { Lead } from "./lead.ts";
 import type { CaptureData, Utm } from "./message.ts";
 import { leadOwner } from "./owner.ts";
@@ -151,36 +152,15 @@ export function captureStatements(db: Database, plan: CapturePlan, ids: CaptureI
     sql`(select team_id from team_members where user_id = ${user} order by team_id limit 1)`;
 
   // ---- 3. The company: by domain (or by its exact name when there is none), made when missing ----
-  const company = lead.company;
-  const companyMatch = company.domain
-    ? sql`(select id from companies where domain = ${company.domain} and deleted_at is null)`
-    : company.name
-      ? sql`(select id from companies where name = ${company.name} and deleted_at is null order by id limit 1)`
-      : sql`null`;
-  const needsCompany = sql`(${isNew} or (select company_id from contacts where id = ${contact}) is null)`;
-  const companyStatements: BatchItem<"sqlite">[] =
-    company.domain || company.name
-      ? [
-          insertWhere(
-            db,
-            companies,
-            {
-              id: ids.company,
-              name: company.name ?? company.domain ?? "",
-              domain: company.domain,
-              industry: company.industry,
-              size: company.size,
-              country: company.country,
-              ownerId: owner,
-              teamId: firstTeam(owner),
-              createdAt: now,
-              updatedAt: now,
-            },
-            sql`${contact} is not null and ${needsCompany} and ${companyMatch} is null`,
-          ),
-        ]
-      : [];
-  const companyId = company.domain || company.name ? companyMatch : sql`null`;
+  const { companyId, statements: companyStatements } = leadCompanyStatements(db, {
+    company: lead.company,
+    id: ids.company,
+    contact,
+    isNew,
+    ownerId: owner,
+    teamId: firstTeam(owner),
+    now,
+  });
 
   // ---- 4. Lifecycle (never backwards), then the contact itself ----
   const stage = definition.lifecycleStage;

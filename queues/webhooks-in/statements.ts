@@ -4,12 +4,14 @@
 // only under that claim, so a second delivery of the same message (which finds the row settled) changes
 // nothing. Each event's contact is matched in SQL (email, then phone), or made when the rule upserts, and
 // written on the event's row, where the statements after it read it back.
+
 import { type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../db/client.ts";
 import { newId } from "../../db/ids.ts";
-import { activities, companies, contacts, webhookInbox } from "../../db/schema/index.ts";
+import { activities, contacts, webhookInbox } from "../../db/schema/index.ts";
 import { insertWhere } from "../../db/statements.ts";
+import { leadCompanyStatements } from "../capture/company.ts";
 import type { WebhookLead } from "./lead.ts";
 import type { Action, PlannedEvent } from "./mapping.ts";
 import type { WebhookDeliveryData } from "./messages.ts";
@@ -210,35 +212,15 @@ function upsertStatements(
   const firstTeam = sql`(select team_id from team_members where user_id = ${owner} order by team_id limit 1)`;
 
   // The company: by domain (or by its exact name when there is none), made when missing.
-  const company = lead.company;
-  const companyMatch = company.domain
-    ? sql`(select id from companies where domain = ${company.domain} and deleted_at is null)`
-    : company.name
-      ? sql`(select id from companies where name = ${company.name} and deleted_at is null order by id limit 1)`
-      : sql`null`;
-  const needsCompany = sql`(${isNew} or (select company_id from contacts where id = ${contact}) is null)`;
-  const companyStatements: BatchItem<"sqlite">[] =
-    company.domain || company.name
-      ? [
-          insertWhere(
-            db,
-            companies,
-            {
-              id: ids.company,
-              name: company.name ?? company.domain ?? "",
-              domain: company.domain,
-              industry: company.industry,
-              size: company.size,
-              country: company.country,
-              ownerId: owner,
-              teamId: firstTeam,
-              createdAt: now,
-              updatedAt: now,
-            },
-            sql`${contact} is not null and ${needsCompany} and ${companyMatch} is null`,
-          ),
-        ]
-      : [];
+  const { companyId: companyMatch, statements: companyStatements } = leadCompanyStatements(db, {
+    company: lead.company,
+    id: ids.company,
+    contact,
+    isNew,
+    ownerId: owner,
+    teamId: firstTeam,
+    now,
+  });
 
   const utm = { ...source.attribution.utm, ...lead.utm };
   const touch = Object.keys(utm).length > 0 ? JSON.stringify({ ...utm, at: event.occurredAt }) : null;
