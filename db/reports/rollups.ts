@@ -6,7 +6,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../client.ts";
 import type { DayBound } from "./days.ts";
-import { daysWindow, type Window } from "./window.ts";
+import { daysWindow, timed, type Window } from "./window.ts";
 
 export const ROLLUP_KINDS = [
   "deal",
@@ -60,12 +60,12 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
     select: (w) => sql`with ${w.cte}, f as (
         select ${w.day(sql`d.created_at`)} as day, d.pipeline_id as p, ${owner("d")} as o, ${team("d")} as t,
           d.currency as c, 1 as cr, d.amount as cra, 0 as wn, 0 as wa, 0 as ls, 0 as la, 0 as cy
-        from ${w.over(sql`deals d`, sql`d.created_at`)} where d.deleted_at is null
+        from ${w.over(timed("deals", "d", "deals_created_idx"), sql`d.created_at`)} where d.deleted_at is null
         union all
         select ${w.day(sql`d.closed_at`)}, d.pipeline_id, ${owner("d")}, ${team("d")}, d.currency, 0, 0,
           d.status = 'won', iif(d.status = 'won', d.amount, 0), d.status = 'lost', iif(d.status = 'lost', d.amount, 0),
           iif(d.status = 'won', max(0, d.closed_at - d.created_at), 0)
-        from ${w.over(sql`deals d`, sql`d.closed_at`)} where d.deleted_at is null and d.status in ('won', 'lost'))
+        from ${w.over(timed("deals", "d", "deals_closed_idx"), sql`d.closed_at`)} where d.deleted_at is null and d.status in ('won', 'lost'))
       select day, p, o, t, c, sum(cr), sum(cra), sum(wn), sum(wa), sum(ls), sum(la), sum(cy)
       from f group by day, p, o, t, c`,
   },
@@ -91,7 +91,7 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
           order by h2.entered_at, h2.id limit 1), ''),
         ${owner("d")}, ${team("d")}, count(*), sum(h.left_at is not null),
         sum(coalesce(h.left_at - h.entered_at, 0))
-      from ${w.over(sql`deal_stage_history h`, sql`h.entered_at`)}
+      from ${w.over(timed("deal_stage_history", "h", "deal_stage_history_entered_idx"), sql`h.entered_at`)}
         join deals d on d.id = h.deal_id join stages s on s.id = h.stage_id
       where d.deleted_at is null group by 1, 2, 3, 4, 5, 6`,
   },
@@ -107,7 +107,7 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
           coalesce((select cast(json_extract(a.metadata, '$.formId') as text) from activities a
             where a.contact_id = c.id and a.type = 'form_submission' and json_valid(a.metadata)
             order by a.occurred_at, a.id limit 1), '') as form
-        from ${w.over(sql`contacts c`, sql`c.created_at`)} where c.deleted_at is null)
+        from ${w.over(timed("contacts", "c", "contacts_created_idx"), sql`c.created_at`)} where c.deleted_at is null)
       select day, 'source', src, o, t, count(*), sum(conv) from l group by day, src, o, t
       union all select day, 'form', form, o, t, count(*), sum(conv) from l group by day, form, o, t
       union all select day, 'campaign', camp, o, t, count(*), sum(conv) from l group by day, camp, o, t
@@ -117,7 +117,8 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
   funnel: {
     table: "report_lifecycle_daily",
     columns: ["day", "from_stage", "to_stage", "owner_id", "team_id", "count"],
-    select: (w) => funnelSelect(w, sql`report_lifecycle_transitions f`),
+    select: (w) =>
+      funnelSelect(w, timed("report_lifecycle_transitions", "f", "report_lifecycle_transitions_at_idx")),
   },
 
   activity: {
@@ -125,7 +126,7 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
     columns: ["day", "user_id", "type", "count"],
     select: (w) => sql`with ${w.cte}
       select ${w.day(sql`a.occurred_at`)}, a.actor_user_id, a.type, count(*)
-      from ${w.over(sql`activities a`, sql`a.occurred_at`)}
+      from ${w.over(timed("activities", "a", "activities_occurred_idx"), sql`a.occurred_at`)}
       where a.actor_user_id is not null and a.deleted_at is null
         and a.type in (${sql.join(
           REP_ACTIVITY_TYPES.map((type) => sql`${type}`),
@@ -140,7 +141,7 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
     select: (w) => sql`with ${w.cte}
       select ${w.day(sql`k.created_at`)}, ${owner("k")}, count(*), sum(k.responded_at is not null),
         sum(coalesce(k.within_sla, 0)), sum(k.breached_at is not null), sum(coalesce(k.response_ms, 0))
-      from ${w.over(sql`sla_clocks k`, sql`k.created_at`)} group by 1, 2`,
+      from ${w.over(timed("sla_clocks", "k", "sla_clocks_created_idx"), sql`k.created_at`)} group by 1, 2`,
   },
 
   customer: {
@@ -153,7 +154,7 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
     select: (w) => sql`with ${w.cte},
       won as (select d.id, d.currency as c, d.company_id as co,
           case when d.company_id is null then (select min(dc.contact_id) from deal_contacts dc where dc.deal_id = d.id) end as ct
-        from ${w.over(sql`deals d`, sql`d.closed_at`)} where d.deleted_at is null and d.status = 'won'),
+        from ${w.over(timed("deals", "d", "deals_closed_idx"), sql`d.closed_at`)} where d.deleted_at is null and d.status = 'won'),
       cand as (select distinct c, co, ct, case when co is null and ct is null then id end as dl from won),
       bought as (
         select cand.c, cand.co, cand.ct, cand.dl, e.id, e.closed_at, e.amount, e.owner_id, e.team_id
@@ -173,9 +174,9 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
           count(*) over (partition by c, co, ct, dl) as n,
           sum(amount) over (partition by c, co, ct, dl) as rev
         from bought b)
-      select ${w.day(sql`r.first_at`)}, ${owner("r")}, ${team("r")}, r.c, count(*), sum(r.n), sum(r.rev),
-        sum(r.last_at - r.first_at)
-      from ${w.over(sql`ranked r`, sql`r.first_at`)} where r.rn = 1 group by 1, 2, 3, 4`,
+      select ${w.day(sql`ranked.first_at`)}, ${owner("ranked")}, ${team("ranked")}, ranked.c, count(*),
+        sum(ranked.n), sum(ranked.rev), sum(ranked.last_at - ranked.first_at)
+      from ${w.over(sql`ranked`, sql`ranked.first_at`)} where ranked.rn = 1 group by 1, 2, 3, 4`,
   },
 
   attribution: {
@@ -195,7 +196,7 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
         select ${w.day(sql`d.closed_at`)} as day, d.pipeline_id as p, ${owner("d")} as o, ${team("d")} as t,
           d.currency as c, d.amount as a, coalesce(ct.source, '') as src,
           coalesce(${campaignOf(sql`ct.first_touch`)}, '') as camp
-        from ${w.over(sql`deals d`, sql`d.closed_at`)}
+        from ${w.over(timed("deals", "d", "deals_closed_idx"), sql`d.closed_at`)}
           left join contacts ct on ct.id = (select min(dc.contact_id) from deal_contacts dc where dc.deal_id = d.id)
         where d.deleted_at is null and d.status = 'won')
       select day, 'source', src, p, o, t, c, count(*), sum(a) from won group by day, src, p, o, t, c
