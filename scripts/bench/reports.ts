@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { type Client, createClient } from "@libsql/client";
 import { freePort } from "../lib/processes.ts";
 import { type LocalStack, startLocalStack } from "../lib/stack.ts";
-import { datasetLabel, login, prepareRep } from "./dataset.ts";
+import { datasetLabel, login, markSeededEventsDispatched, prepareRep } from "./dataset.ts";
 import { type Latency, measure } from "./reads.ts";
 import { seedDeals } from "./reports-seed.ts";
 
@@ -63,6 +63,7 @@ async function openDealsDataset(deals: number, log: (line: string) => void) {
   };
   try {
     const count = async (sql: string) => Number((await client.execute(sql)).rows[0]?.n ?? 0);
+    await markSeededEventsDispatched(client);
     // The first login creates the admin, before the seed adds users.
     if ((await count("select count(*) as n from users")) === 0) {
       await login(stack.workerUrl, stack.admin.email, stack.admin.password);
@@ -84,6 +85,7 @@ async function openDealsDataset(deals: number, log: (line: string) => void) {
         },
       });
       seededSeconds = Math.round((performance.now() - started) / 1000);
+      await markSeededEventsDispatched(client);
       await client.execute("delete from report_state");
       await client.execute("analyze");
     }
