@@ -21,10 +21,27 @@ export const ROLLUP_KINDS = [
 export type RollupKind = (typeof ROLLUP_KINDS)[number];
 
 interface Rollup {
+  /** The day buckets: `day`, then the groups, then the measures. */
   table: string;
+  /** The same columns by month (`month`, YYYY-MM): each row sums the month's daily rows of its groups. */
+  monthly: string;
+  /** What a bucket is per (owner, team, stage, currency …), and what it counts or adds up. */
+  groups: readonly string[];
+  measures: readonly string[];
+  /** The daily table's columns: day, groups, measures. */
   columns: readonly string[];
   /** WITH … SELECT of the table's columns, in order, for the window's days. */
   select(w: Window): SQL;
+}
+
+function tables(name: string, groups: readonly string[], measures: readonly string[]) {
+  return {
+    table: `report_${name}_daily`,
+    monthly: `report_${name}_monthly`,
+    groups,
+    measures,
+    columns: ["day", ...groups, ...measures],
+  };
 }
 
 const owner = (alias: string) => sql.raw(`coalesce(${alias}.owner_id, '')`);
@@ -42,21 +59,11 @@ export const REP_ACTIVITY_TYPES = ["call", "email", "meeting", "note"] as const;
 
 export const ROLLUPS: Record<RollupKind, Rollup> = {
   deal: {
-    table: "report_deal_daily",
-    columns: [
-      "day",
-      "pipeline_id",
-      "owner_id",
-      "team_id",
-      "currency",
-      "created",
-      "created_amount",
-      "won",
-      "won_amount",
-      "lost",
-      "lost_amount",
-      "won_cycle_ms",
-    ],
+    ...tables(
+      "deal",
+      ["pipeline_id", "owner_id", "team_id", "currency"],
+      ["created", "created_amount", "won", "won_amount", "lost", "lost_amount", "won_cycle_ms"],
+    ),
     select: (w) => sql`with ${w.cte}, f as (
         select ${w.day(sql`d.created_at`)} as day, d.pipeline_id as p, ${owner("d")} as o, ${team("d")} as t,
           d.currency as c, 1 as cr, d.amount as cra, 0 as wn, 0 as wa, 0 as ls, 0 as la, 0 as cy
@@ -71,18 +78,11 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
   },
 
   stage: {
-    table: "report_stage_daily",
-    columns: [
-      "day",
-      "pipeline_id",
-      "stage_id",
-      "next_stage_id",
-      "owner_id",
-      "team_id",
-      "entered",
-      "exited",
-      "exited_ms",
-    ],
+    ...tables(
+      "stage",
+      ["pipeline_id", "stage_id", "next_stage_id", "owner_id", "team_id"],
+      ["entered", "exited", "exited_ms"],
+    ),
     // The next stay of the same deal says where it went; uuidv7 ids break ties of the same millisecond.
     select: (w) => sql`with ${w.cte}
       select ${w.day(sql`h.entered_at`)}, s.pipeline_id, h.stage_id,
@@ -97,8 +97,7 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
   },
 
   lead: {
-    table: "report_lead_daily",
-    columns: ["day", "dimension", "value", "owner_id", "team_id", "leads", "converted"],
+    ...tables("lead", ["dimension", "value", "owner_id", "team_id"], ["leads", "converted"]),
     // The form that brought the contact in: the form of its first form submission.
     select: (w) => sql`with ${w.cte}, l as materialized (
         select ${w.day(sql`c.created_at`)} as day, ${owner("c")} as o, ${team("c")} as t,
@@ -115,15 +114,13 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
   },
 
   funnel: {
-    table: "report_lifecycle_daily",
-    columns: ["day", "from_stage", "to_stage", "owner_id", "team_id", "count"],
+    ...tables("lifecycle", ["from_stage", "to_stage", "owner_id", "team_id"], ["count"]),
     select: (w) =>
       funnelSelect(w, timed("report_lifecycle_transitions", "f", "report_lifecycle_transitions_at_idx")),
   },
 
   activity: {
-    table: "report_activity_daily",
-    columns: ["day", "user_id", "type", "count"],
+    ...tables("activity", ["user_id", "type"], ["count"]),
     select: (w) => sql`with ${w.cte}
       select ${w.day(sql`a.occurred_at`)}, a.actor_user_id, a.type, count(*)
       from ${w.over(timed("activities", "a", "activities_occurred_idx"), sql`a.occurred_at`)}
@@ -136,8 +133,7 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
   },
 
   sla: {
-    table: "report_sla_daily",
-    columns: ["day", "owner_id", "started", "responded", "within_sla", "breached", "response_ms"],
+    ...tables("sla", ["owner_id"], ["started", "responded", "within_sla", "breached", "response_ms"]),
     select: (w) => sql`with ${w.cte}
       select ${w.day(sql`k.created_at`)}, ${owner("k")}, count(*), sum(k.responded_at is not null),
         sum(coalesce(k.within_sla, 0)), sum(k.breached_at is not null), sum(coalesce(k.response_ms, 0))
@@ -145,8 +141,11 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
   },
 
   customer: {
-    table: "report_customer_daily",
-    columns: ["day", "owner_id", "team_id", "currency", "customers", "purchases", "revenue", "lifespan_ms"],
+    ...tables(
+      "customer",
+      ["owner_id", "team_id", "currency"],
+      ["customers", "purchases", "revenue", "lifespan_ms"],
+    ),
     // Candidates are the customers of the deals won in the window; each one's won deals (in that currency) are
     // gathered through the company index, the contact index, or the deal itself (CROSS JOIN keeps the candidates
     // the outer loop, so no deal is read but theirs), and the customer lands in the bucket of its first one,
@@ -180,18 +179,11 @@ export const ROLLUPS: Record<RollupKind, Rollup> = {
   },
 
   attribution: {
-    table: "report_attribution_daily",
-    columns: [
-      "day",
-      "dimension",
-      "value",
-      "pipeline_id",
-      "owner_id",
-      "team_id",
-      "currency",
-      "won",
-      "won_amount",
-    ],
+    ...tables(
+      "attribution",
+      ["dimension", "value", "pipeline_id", "owner_id", "team_id", "currency"],
+      ["won", "won_amount"],
+    ),
     select: (w) => sql`with ${w.cte}, won as materialized (
         select ${w.day(sql`d.closed_at`)} as day, d.pipeline_id as p, ${owner("d")} as o, ${team("d")} as t,
           d.currency as c, d.amount as a, coalesce(ct.source, '') as src,
@@ -226,17 +218,33 @@ export function recomputeStatements(
     days.map((d) => sql`${d.day}`),
     sql`, `,
   );
+  const months = [...new Set(days.map((d) => d.day.slice(0, 7)))].sort();
+  const monthList = sql.join(
+    months.map((m) => sql`${m}`),
+    sql`, `,
+  );
   return kinds.flatMap((kind) => {
     const rollup = ROLLUPS[kind];
     const columns = sql.raw(rollup.columns.join(", "));
+    const groups = sql.raw(rollup.groups.join(", "));
+    const sums = sql.raw(rollup.measures.map((m) => `sum(${m})`).join(", "));
     return [
       db.run(sql`delete from ${sql.identifier(rollup.table)} where day in (${list})`),
       db.run(sql`insert into ${sql.identifier(rollup.table)} (${columns}) ${rollup.select(w)}`),
+      // The months of those days, summed again from their daily rows (in the same transaction, after them).
+      db.run(sql`delete from ${sql.identifier(rollup.monthly)} where month in (${monthList})`),
+      db.run(sql`insert into ${sql.identifier(rollup.monthly)} (month, ${groups}, ${sql.raw(rollup.measures.join(", "))})
+        select substr(day, 1, 7), ${groups}, ${sums} from ${sql.identifier(rollup.table)}
+        where day >= ${`${months[0]}-01`} and day <= ${`${months.at(-1)}-31`} and substr(day, 1, 7) in (${monthList})
+        group by substr(day, 1, 7), ${groups}`),
     ];
   });
 }
 
-/** Every day-bucket table, emptied: the start of a recompute from scratch. */
+/** Every bucket table, daily and monthly, emptied: the start of a recompute from scratch. */
 export function clearStatements(db: Database): BatchItem<"sqlite">[] {
-  return ROLLUP_KINDS.map((kind) => db.run(sql`delete from ${sql.identifier(ROLLUPS[kind].table)}`));
+  return ROLLUP_KINDS.flatMap((kind) => [
+    db.run(sql`delete from ${sql.identifier(ROLLUPS[kind].table)}`),
+    db.run(sql`delete from ${sql.identifier(ROLLUPS[kind].monthly)}`),
+  ]);
 }

@@ -22,9 +22,13 @@ export interface RevenueDayRow {
   amount: number;
 }
 
-/** Won deals and their amounts per close day and currency. */
-export function revenueQuery(db: Database, scope: ReportScope) {
-  return db.all<RevenueDayRow>(sql`with ${rollupRows("deal", scope.period, "r")}
+/**
+ * Won deals and their amounts per close day and currency; by month and longer, a whole past month is one row
+ * (labelled with its first day), which is all such a bucket needs.
+ */
+export function revenueQuery(db: Database, scope: ReportScope, grouping: Grouping) {
+  const byDay = grouping === "day" || grouping === "week";
+  return db.all<RevenueDayRow>(sql`with ${rollupRows("deal", scope.period, "r", { byDay })}
     select day, currency, sum(won) as deals, sum(won_amount) as amount from r
     where won > 0 and ${ownedRowsWhere(scope, "r", { pipeline: sql`r.pipeline_id` })}
     group by day, currency order by day, currency`);

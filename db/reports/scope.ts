@@ -18,10 +18,18 @@ export interface ReportScope {
 }
 
 /**
- * CTE definitions naming `name` the rows of a rollup in the period: buckets before the live day from the table,
- * the rest computed live. To put after WITH.
+ * CTE definitions naming `name` the rows of a rollup in the period, to put after WITH: the days before the live
+ * day from the stored buckets, the rest computed live. The whole months of the period before the live day's month
+ * come from the monthly table (a row per group and month, labelled with the month's first day), the other days
+ * from the daily one, so a year of figures reads twelve months and at most two part-months of days, however
+ * many deals made them; `byDay` keeps every row a day's (a report by day or week).
  */
-export function rollupRows(kind: RollupKind, period: Period, name: string): SQL {
+export function rollupRows(
+  kind: RollupKind,
+  period: Period,
+  name: string,
+  options: { byDay?: boolean } = {},
+): SQL {
   const rollup = ROLLUPS[kind];
   const columns = sql.raw(rollup.columns.join(", "));
   const live =
@@ -34,12 +42,33 @@ export function rollupRows(kind: RollupKind, period: Period, name: string): SQL 
         )
       : rollup.select(liveWindow());
   const liveName = sql.identifier(`${name}_live`);
+  const daily = sql.identifier(rollup.table);
+  const inPeriod = sql`day >= ${period.from} and day <= ${period.to} and day < ${LIVE_DAY}`;
+  const liveRows = sql`select * from ${liveName} where day >= ${period.from} and day <= ${period.to}`;
+  if (options.byDay) {
+    return sql`${liveName}(${columns}) as (${live}),
+      ${sql.identifier(name)} as (select ${columns} from ${daily} where ${inPeriod} union all ${liveRows})`;
+  }
+  // [cs, ce]: the days the monthly rows cover, whole months inside the period and before the live day's month
+  // (ce is the day before cs when there are none, so that the daily ranges before and after never overlap).
+  const spanName = sql.identifier(`${name}_span`);
+  const span = (column: "cs" | "ce") => sql`(select ${sql.raw(column)} from ${spanName})`;
+  const groups = sql.raw(rollup.groups.join(", "));
   return sql`${liveName}(${columns}) as (${live}),
+    ${spanName}(cs, ce) as (select fs, max(min(fe, lm), date(fs, '-1 day')) from (select
+      iif(${period.from} = date(${period.from}, 'start of month'), ${period.from},
+        date(${period.from}, 'start of month', '+1 month')) as fs,
+      iif(${period.to} = date(${period.to}, 'start of month', '+1 month', '-1 day'), ${period.to},
+        date(${period.to}, 'start of month', '-1 day')) as fe,
+      coalesce(date(${LIVE_DAY}, 'start of month', '-1 day'), '') as lm)),
     ${sql.identifier(name)} as (
-      select ${columns} from ${sql.identifier(rollup.table)}
-        where day >= ${period.from} and day <= ${period.to} and day < ${LIVE_DAY}
+      select ${columns} from ${daily} where ${inPeriod} and day < ${span("cs")}
       union all
-      select * from ${liveName} where day >= ${period.from} and day <= ${period.to})`;
+      select ${columns} from ${daily} where ${inPeriod} and day > ${span("ce")}
+      union all
+      select month || '-01', ${groups}, ${sql.raw(rollup.measures.join(", "))} from ${sql.identifier(rollup.monthly)}
+        where month >= substr(${span("cs")}, 1, 7) and month <= substr(${span("ce")}, 1, 7)
+      union all ${liveRows})`;
 }
 
 /** Rows with an owner and a team ('' for none) that the caller may see, with the filters of the scope. */

@@ -150,14 +150,19 @@ export function saveStateStatement(db: Database, state: ReportStateRow, now: num
       offset_ms = iif(${ahead}, excluded.offset_ms, offset_ms), updated_at = excluded.updated_at`);
 }
 
-/** Rollup rows outside [first, until): left by records that have since gone (a recompute from scratch). */
+/**
+ * Rollup rows outside [first, until): left by records that have since gone (a recompute from scratch). The months
+ * from first's to the one before until's are all summed again by that recompute, which touches a day of each.
+ */
 export function outsideRangeStatements(
   db: Database,
-  tables: readonly string[],
+  tables: readonly { table: string; monthly: string }[],
   first: string,
   until: string,
 ) {
-  return tables.map((table) =>
+  return tables.flatMap(({ table, monthly }) => [
     db.run(sql`delete from ${sql.identifier(table)} where day < ${first} or day >= ${until}`),
-  );
+    db.run(sql`delete from ${sql.identifier(monthly)}
+      where month < ${first.slice(0, 7)} or month >= ${until.slice(0, 7)}`),
+  ]);
 }

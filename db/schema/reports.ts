@@ -2,7 +2,17 @@
 // of rows whatever the number of deals. Day buckets are local dates (YYYY-MM-DD) in the organisation's time zone;
 // every money figure is per currency; owner and team are '' rather than null, so that keys are unique.
 import { sql } from "drizzle-orm";
-import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  type AnySQLiteColumn,
+  check,
+  index,
+  integer,
+  primaryKey,
+  type SQLiteColumnBuilderBase,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 
 /**
  * One row: how far the rollups go. Days before `liveDay` are complete in the rollup tables; records from
@@ -27,6 +37,25 @@ export const reportState = sqliteTable(
   (t) => [check("report_state_one_row", sql`${t.id} = 1`)],
 );
 
+/**
+ * A rollup's two tables: `report_<name>_daily`, keyed by the local date, and `report_<name>_monthly` with the
+ * same columns keyed by the month (YYYY-MM), each of its rows the sum of the month's daily rows with that key.
+ * A report over whole past months reads a row per key and month instead of one per key and day.
+ */
+function rollupTables<C extends Record<string, SQLiteColumnBuilderBase>>(
+  name: string,
+  columns: () => C,
+  key: readonly (keyof C & string)[],
+) {
+  const daily = sqliteTable(`report_${name}_daily`, { day: text().notNull(), ...columns() }, (t) => [
+    primaryKey({ columns: [t.day, ...key.map((k) => t[k] as AnySQLiteColumn)] }),
+  ]);
+  const monthly = sqliteTable(`report_${name}_monthly`, { month: text().notNull(), ...columns() }, (t) => [
+    primaryKey({ columns: [t.month, ...key.map((k) => t[k] as AnySQLiteColumn)] }),
+  ]);
+  return [daily, monthly] as const;
+}
+
 /** The open pipeline at the end of each day (the last run of the day), from deal_stage_totals. */
 export const reportPipelineSnapshots = sqliteTable(
   "report_pipeline_snapshots",
@@ -46,10 +75,9 @@ export const reportPipelineSnapshots = sqliteTable(
 );
 
 /** Deals created (by creation day) and won or lost (by close day), with their amounts. */
-export const reportDealDaily = sqliteTable(
-  "report_deal_daily",
-  {
-    day: text().notNull(),
+export const [reportDealDaily, reportDealMonthly] = rollupTables(
+  "deal",
+  () => ({
     pipelineId: text().notNull(),
     ownerId: text().notNull(),
     teamId: text().notNull(),
@@ -62,18 +90,17 @@ export const reportDealDaily = sqliteTable(
     lostAmount: integer().notNull(),
     /** Σ (closedAt − createdAt) of the deals won that day: the sales cycle. */
     wonCycleMs: integer().notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.day, t.pipelineId, t.ownerId, t.teamId, t.currency] })],
+  }),
+  ["pipelineId", "ownerId", "teamId", "currency"],
 );
 
 /**
  * Stays in a stage by the day they began, with the stage the deal went to next ('' while it is still there):
  * stage-to-stage conversion, and time in stage over the stays that ended.
  */
-export const reportStageDaily = sqliteTable(
-  "report_stage_daily",
-  {
-    day: text().notNull(),
+export const [reportStageDaily, reportStageMonthly] = rollupTables(
+  "stage",
+  () => ({
     pipelineId: text().notNull(),
     stageId: text().notNull(),
     nextStageId: text().notNull(),
@@ -82,26 +109,25 @@ export const reportStageDaily = sqliteTable(
     entered: integer().notNull(),
     exited: integer().notNull(),
     exitedMs: integer().notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.day, t.stageId, t.nextStageId, t.ownerId, t.teamId] })],
+  }),
+  ["stageId", "nextStageId", "ownerId", "teamId"],
 );
 
 export const LEAD_DIMENSIONS = ["source", "form", "campaign", "grade"] as const;
 export type LeadDimension = (typeof LEAD_DIMENSIONS)[number];
 
 /** New contacts by creation day, once per dimension, with how many of them became customers. */
-export const reportLeadDaily = sqliteTable(
-  "report_lead_daily",
-  {
-    day: text().notNull(),
+export const [reportLeadDaily, reportLeadMonthly] = rollupTables(
+  "lead",
+  () => ({
     dimension: text({ enum: LEAD_DIMENSIONS }).notNull(),
     value: text().notNull(),
     ownerId: text().notNull(),
     teamId: text().notNull(),
     leads: integer().notNull(),
     converted: integer().notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.day, t.dimension, t.value, t.ownerId, t.teamId] })],
+  }),
+  ["dimension", "value", "ownerId", "teamId"],
 );
 
 /**
@@ -125,54 +151,50 @@ export const reportLifecycleTransitions = sqliteTable(
   ],
 );
 
-export const reportLifecycleDaily = sqliteTable(
-  "report_lifecycle_daily",
-  {
-    day: text().notNull(),
+export const [reportLifecycleDaily, reportLifecycleMonthly] = rollupTables(
+  "lifecycle",
+  () => ({
     fromStage: text().notNull(),
     toStage: text().notNull(),
     ownerId: text().notNull(),
     teamId: text().notNull(),
     count: integer().notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.day, t.fromStage, t.toStage, t.ownerId, t.teamId] })],
+  }),
+  ["fromStage", "toStage", "ownerId", "teamId"],
 );
 
 /** Calls, emails, meetings and notes a person logged, per day. */
-export const reportActivityDaily = sqliteTable(
-  "report_activity_daily",
-  {
-    day: text().notNull(),
+export const [reportActivityDaily, reportActivityMonthly] = rollupTables(
+  "activity",
+  () => ({
     userId: text().notNull(),
     type: text().notNull(),
     count: integer().notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.day, t.userId, t.type] })],
+  }),
+  ["userId", "type"],
 );
 
 /** Speed to lead per clock owner, by the day the clock started. */
-export const reportSlaDaily = sqliteTable(
-  "report_sla_daily",
-  {
-    day: text().notNull(),
+export const [reportSlaDaily, reportSlaMonthly] = rollupTables(
+  "sla",
+  () => ({
     ownerId: text().notNull(),
     started: integer().notNull(),
     responded: integer().notNull(),
     withinSla: integer().notNull(),
     breached: integer().notNull(),
     responseMs: integer().notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.day, t.ownerId] })],
+  }),
+  ["ownerId"],
 );
 
 /**
  * Customers by the day of their first won deal (per currency), with all their won deals to date: lifetime
  * value and purchase frequency of a cohort. A customer is the deal's company, else its first contact.
  */
-export const reportCustomerDaily = sqliteTable(
-  "report_customer_daily",
-  {
-    day: text().notNull(),
+export const [reportCustomerDaily, reportCustomerMonthly] = rollupTables(
+  "customer",
+  () => ({
     ownerId: text().notNull(),
     teamId: text().notNull(),
     currency: text().notNull(),
@@ -181,18 +203,17 @@ export const reportCustomerDaily = sqliteTable(
     revenue: integer().notNull(),
     /** Σ (last − first won deal) of the customers. */
     lifespanMs: integer().notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.day, t.ownerId, t.teamId, t.currency] })],
+  }),
+  ["ownerId", "teamId", "currency"],
 );
 
 export const ATTRIBUTION_DIMENSIONS = ["source", "campaign"] as const;
 export type AttributionDimension = (typeof ATTRIBUTION_DIMENSIONS)[number];
 
 /** Won deals by close day, attributed to the source and first-touch campaign of the deal's first contact. */
-export const reportAttributionDaily = sqliteTable(
-  "report_attribution_daily",
-  {
-    day: text().notNull(),
+export const [reportAttributionDaily, reportAttributionMonthly] = rollupTables(
+  "attribution",
+  () => ({
     dimension: text({ enum: ATTRIBUTION_DIMENSIONS }).notNull(),
     value: text().notNull(),
     pipelineId: text().notNull(),
@@ -201,10 +222,8 @@ export const reportAttributionDaily = sqliteTable(
     currency: text().notNull(),
     won: integer().notNull(),
     wonAmount: integer().notNull(),
-  },
-  (t) => [
-    primaryKey({ columns: [t.day, t.dimension, t.value, t.pipelineId, t.ownerId, t.teamId, t.currency] }),
-  ],
+  }),
+  ["dimension", "value", "pipelineId", "ownerId", "teamId", "currency"],
 );
 
 /**

@@ -137,7 +137,7 @@ export async function runRollups(
   if (full) {
     const startAt = startRows[0]?.at;
     const first = startAt == null ? today : localDate(startAt, timeZone);
-    const tables = ROLLUP_KINDS.map((kind) => ROLLUPS[kind].table);
+    const tables = ROLLUP_KINDS.map((kind) => ROLLUPS[kind]);
     if (first < today) {
       head.push(...outsideRangeStatements(db, tables, first, today));
       work.add(ROLLUP_KINDS, datesBetween(first, previousDate(today)));

@@ -200,7 +200,8 @@ describe("every report reads rollups by day and the live window by seek", () => 
       it(`for ${who}, ${what}`, async () => {
         const scope: ReportScope = { me, period: literalPeriod("2026-01-01", "2026-03-31"), ...narrowed };
         const statements: Statement[] = [
-          revenueQuery(t.db, scope),
+          revenueQuery(t.db, scope, "day"),
+          revenueQuery(t.db, scope, "month"),
           dealTotalsQuery(t.db, scope),
           pipelineQuery(t.db, scope, null),
           pipelineQuery(t.db, scope, sql`${"2026-02-01"}`),
@@ -219,8 +220,8 @@ describe("every report reads rollups by day and the live window by seek", () => 
         ];
         for (const statement of statements) {
           const plan = await expectFlat(statement);
-          // A rollup table is read by its day range (its primary key), never whole.
-          const rollupScans = plan.filter((step) => /^SCAN report_\w+_daily\b/.test(step));
+          // A rollup table is read by its day or month range (its primary key), never whole.
+          const rollupScans = plan.filter((step) => /^SCAN report_\w+_(daily|monthly)\b/.test(step));
           expect(rollupScans, plan.join("\n")).toEqual([]);
         }
       });

@@ -241,7 +241,7 @@ export async function rollup(t: TestDatabase, now: number, options: RollupOption
   return outcome;
 }
 
-/** Every row of every rollup table (snapshots of past days are history, not recomputed: left out). */
+/** Every row of every rollup table, daily and monthly (snapshots of past days are history, not recomputed: left out). */
 export async function rollupRows(db: Database, today: string) {
   const tables = [
     "report_deal_daily",
@@ -254,7 +254,7 @@ export async function rollupRows(db: Database, today: string) {
     "report_attribution_daily",
   ];
   const out: Record<string, unknown[]> = {};
-  for (const table of tables) {
+  for (const table of tables.flatMap((daily) => [daily, daily.replace(/_daily$/, "_monthly")])) {
     const result = await db.$client.execute(`select * from ${table}`);
     out[table] = sorted(result.rows.map((row) => ({ ...row })));
   }

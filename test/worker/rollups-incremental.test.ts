@@ -58,6 +58,7 @@ async function fromScratch(now: number, today: string) {
     "report_attribution_daily",
   ]) {
     await t.db.run(sql.raw(`delete from ${table}`));
+    await t.db.run(sql.raw(`delete from ${table.replace(/_daily$/, "_monthly")}`));
   }
   await rollup(t, now, { full: true });
   return rollupRows(t.db, today);
@@ -381,7 +382,8 @@ describe("query plans", () => {
     // (The live pipeline reads deal_stage_totals whole, as the board does: a row per stage, owner, team and
     // currency, not per deal.)
     for (const query of [
-      revenueQuery(t.db, scope),
+      revenueQuery(t.db, scope, "day"),
+      revenueQuery(t.db, scope, "month"),
       dealTotalsQuery(t.db, scope),
       forecastOpenQuery(t.db, scope),
       attributedRevenueQuery(t.db, scope, "campaign"),

@@ -123,7 +123,7 @@ export const dealReportRoutes = createRouter()
       results: [meta, rows],
     } = await authorizedRead(
       c,
-      (me) => [metaQuery(db, period), revenueQuery(db, scopeOf(me, period, query))] as const,
+      (me) => [metaQuery(db, period), revenueQuery(db, scopeOf(me, period, query), query.groupBy)] as const,
     );
     const view = { ...metaView(meta[0]), groupBy: query.groupBy, ...revenueView(rows, query.groupBy) };
     if (wantsCsv(c, query.format)) {
