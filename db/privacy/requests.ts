@@ -13,6 +13,7 @@ import type { Database } from "../client.ts";
 import { contactByIdQuery } from "../contacts/queries.ts";
 import { newId } from "../ids.ts";
 import { privacyRequests } from "../schema/index.ts";
+import { erasePayloadsStatement } from "../webhooks-in/inbox.ts";
 
 /** The contact exists (live or deleted) and the caller may see it. */
 function contactVisible(me: CallerRef, id: string) {
@@ -177,6 +178,7 @@ export function erasureStatements(
         last_error = case when status in ('pending', 'sending') then 'The contact was erased on request.' else last_error end
       where contact_id = ${c}`),
     db.run(sql`update notifications set title = '(erased contact)', body = '' where contact_id = ${c}`),
+    erasePayloadsStatement(db, sql`select inbox_id from webhook_inbox_events where contact_id = ${c}`, now),
     db.run(sql`update domain_events set data = ${SCRUBBED("domain_events")}
       where (record_type = 'contact' and record_id = ${c})
         or (record_type = 'activity' and record_id in (select id from activities where contact_id = ${c}))`),

@@ -87,6 +87,11 @@ export const webhookInbox = sqliteTable(
     claim: text(),
     receivedAt: integer().notNull(),
     processedAt: integer(),
+    /**
+     * When the raw body, headers and query were blanked because the delivery concerned someone erased on request
+     * (by the erasure, or when its event was suppressed): what was done stays, the payload cannot be replayed.
+     */
+    erasedAt: integer(),
     updatedAt: integer().notNull(),
   },
   (t) => [

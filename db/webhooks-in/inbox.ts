@@ -1,7 +1,7 @@
 // The inbox of inbound deliveries: the row the edge writes when the queue cannot take a delivery (or its body
 // is too large for a queue message), the admin's filtered list, one delivery with its events, replays, the
 // sweep's work list and the retention prune. The consumer's own batch is in queues/webhooks-in/statements.ts.
-import { and, asc, desc, eq, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { WebhookDeliveryData } from "../../queues/webhooks-in/messages.ts";
 import type { Database } from "../client.ts";
 import { rowsForPage } from "../paging.ts";
@@ -101,6 +101,7 @@ export function listInboxQuery(db: Database, filter: InboxFilter) {
       replays: webhookInbox.replays,
       receivedAt: webhookInbox.receivedAt,
       processedAt: webhookInbox.processedAt,
+      erasedAt: webhookInbox.erasedAt,
     })
     .from(webhookInbox)
     .where(
@@ -126,18 +127,34 @@ export type InboxListRow = Awaited<ReturnType<typeof listInboxQuery>>[number];
 
 const SETTLED: InboxStatus[] = ["processed", "failed"];
 
-/** Sets a processed or failed delivery back to received, to be processed again; returns it when it was. */
+/**
+ * Blanks the raw body, headers and query of the deliveries whose ids the SQL selects, because they concern someone
+ * erased on request: the row keeps what was done with it (status, events), and can no longer be replayed.
+ */
+export function erasePayloadsStatement(db: Database, ids: SQL, now: number) {
+  return db.run(sql`update webhook_inbox set body = '', body_encoding = 'utf8', headers = '{}', query_params = '{}',
+      erased_at = ${now}, updated_at = ${now}
+    where id in (${ids}) and erased_at is null`);
+}
+
+/**
+ * Sets a processed or failed delivery back to received, to be processed again; returns it when it was (an erased
+ * delivery has nothing left to process).
+ */
 export function replayDeliveryStatement(db: Database, id: string, now: number) {
   return db
     .update(webhookInbox)
     .set({ status: "received", error: null, replays: sql`${webhookInbox.replays} + 1`, updatedAt: now })
-    .where(and(eq(webhookInbox.id, id), inArray(webhookInbox.status, SETTLED)))
+    .where(and(eq(webhookInbox.id, id), inArray(webhookInbox.status, SETTLED), isNull(webhookInbox.erasedAt)))
     .returning({ id: webhookInbox.id, sourceId: webhookInbox.sourceId, deliveryId: webhookInbox.deliveryId });
 }
 
 export const MAX_REPLAY = 100;
 
-/** Replays many: the given ids, or the oldest settled deliveries matching a source and status (100 at most). */
+/**
+ * Replays many: the given ids, or the oldest settled deliveries matching a source and status (100 at most); never
+ * an erased one.
+ */
 export function replayDeliveriesStatement(
   db: Database,
   selection: { ids?: string[] | undefined; sourceId?: string | undefined; status?: InboxStatus | undefined },
@@ -151,6 +168,7 @@ export function replayDeliveriesStatement(
         selection.ids ? inArray(webhookInbox.id, selection.ids) : undefined,
         selection.sourceId ? eq(webhookInbox.sourceId, selection.sourceId) : undefined,
         inArray(webhookInbox.status, selection.status ? [selection.status] : SETTLED),
+        isNull(webhookInbox.erasedAt),
       ),
     )
     .orderBy(asc(webhookInbox.receivedAt), asc(webhookInbox.id))

@@ -11,6 +11,7 @@ import type { Database } from "../../db/client.ts";
 import { newId } from "../../db/ids.ts";
 import { activities, contacts, webhookInbox } from "../../db/schema/index.ts";
 import { insertWhere } from "../../db/statements.ts";
+import { erasePayloadsStatement } from "../../db/webhooks-in/inbox.ts";
 import { leadCompanyStatements } from "../capture/company.ts";
 import type { WebhookLead } from "./lead.ts";
 import type { Action, PlannedEvent } from "./mapping.ts";
@@ -110,7 +111,14 @@ export function deliveryStatements(db: Database, plan: DeliveryPlan): BatchItem<
     where i.source_id = ${sourceId} and i.delivery_id = ${deliveryId} and i.claim = ${claim}
     order by e.idx`);
 
-  return [...keep, settle, clearEvents, ...eventStatements, outcome];
+  // A delivery that named someone erased on request keeps what was done, not what was sent.
+  const eraseSuppressed = erasePayloadsStatement(
+    db,
+    sql`select inbox_id from webhook_inbox_events where inbox_id = ${mine} and status = 'suppressed'`,
+    now,
+  );
+
+  return [...keep, settle, clearEvents, ...eventStatements, eraseSuppressed, outcome];
 }
 
 function eventStatementsOf(db: Database, plan: DeliveryPlan, event: PlannedLeadEvent, mine: SQL) {

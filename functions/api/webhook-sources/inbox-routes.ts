@@ -190,7 +190,14 @@ export const webhookInboxRoutes = createRouter()
         ] as const,
     );
     if (replayed.length === 0) {
-      if (rows.length === 0) throw new ApiError("not_found", "Not found");
+      const row = rows[0];
+      if (!row) throw new ApiError("not_found", "Not found");
+      if (row.erasedAt !== null) {
+        throw new ApiError(
+          "conflict",
+          "The delivery concerned someone erased on request: its payload is gone, so it cannot be replayed.",
+        );
+      }
       throw new ApiError("conflict", "The delivery is still waiting to be processed; it needs no replay.");
     }
     const status = await queueReplays(c, replayed, now);

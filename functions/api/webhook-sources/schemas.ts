@@ -233,6 +233,15 @@ const inboxFields = {
   replays: z.number().int(),
   receivedAt: z.number().int(),
   processedAt: z.number().int().nullable(),
+  erasedAt: z
+    .number()
+    .int()
+    .nullable()
+    .openapi({
+      description:
+        "When the body, headers and query were blanked because the delivery concerned someone erased on request; " +
+        "such a delivery cannot be replayed.",
+    }),
 };
 
 export const InboxItem = z
@@ -318,6 +327,7 @@ export function toInboxDetail(row: InboxRow, events: InboxEventRow[]): z.infer<t
     replays: row.replays,
     receivedAt: row.receivedAt,
     processedAt: row.processedAt,
+    erasedAt: row.erasedAt,
     headers: JSON.parse(row.headers) as Record<string, string>,
     query: JSON.parse(row.queryParams) as Record<string, string>,
     body: row.body,

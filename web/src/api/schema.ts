@@ -25004,6 +25004,8 @@ export interface components {
       replays: number;
       receivedAt: number;
       processedAt: number | null;
+      /** @description When the body, headers and query were blanked because the delivery concerned someone erased on request; such a delivery cannot be replayed. */
+      erasedAt: number | null;
       bodyBytes: number;
     };
     WebhookInboxVerification: {
@@ -25028,6 +25030,8 @@ export interface components {
       replays: number;
       receivedAt: number;
       processedAt: number | null;
+      /** @description When the body, headers and query were blanked because the delivery concerned someone erased on request; such a delivery cannot be replayed. */
+      erasedAt: number | null;
       /** @description As received, without credentials. */
       headers: {
         [key: string]: string;

@@ -536,6 +536,7 @@ export const en = {
   "webhooks.deliveries": "Deliveries sent",
   "webhooks.noDeliveries": "No deliveries yet.",
   "webhooks.attempts": "Attempts",
+  "webhooks.erased": "Payload erased on request",
   "webhooks.replay": "Replay",
   "webhooks.replayed": "Queued again.",
   "webhooks.secretOnce": "The signing secret, shown only now: put it in the other system.",

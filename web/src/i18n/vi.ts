@@ -537,6 +537,7 @@ export const vi: Record<MessageKey, string> = {
   "webhooks.deliveries": "Các lần gửi",
   "webhooks.noDeliveries": "Chưa có lần nào.",
   "webhooks.attempts": "Số lần thử",
+  "webhooks.erased": "Nội dung đã xóa theo yêu cầu",
   "webhooks.replay": "Chạy lại",
   "webhooks.replayed": "Đã xếp hàng lại.",
   "webhooks.secretOnce": "Khóa ký, chỉ hiện lúc này: hãy đặt nó vào hệ thống kia.",

@@ -170,7 +170,12 @@ function Inbox({ sourceId }: { sourceId: string }) {
   return (
     <DeliveryTable
       caption={t("webhooks.inbox")}
-      rows={inbox.data.items.map((item) => ({ ...item, at: item.receivedAt, type: item.eventType ?? "" }))}
+      rows={inbox.data.items.map((item) => ({
+        ...item,
+        at: item.receivedAt,
+        type: item.eventType ?? "",
+        erased: item.erasedAt !== null,
+      }))}
       onReplay={replay}
     />
   );
@@ -186,6 +191,8 @@ function DeliveryTable(props: {
     attempts: number;
     error: string | null;
     responseStatus?: number | null;
+    /** The payload was blanked on an erasure request: nothing to replay. */
+    erased?: boolean;
   }[];
   onReplay: (id: string) => void;
 }) {
@@ -214,9 +221,13 @@ function DeliveryTable(props: {
               <td>{row.attempts}</td>
               <td>
                 {row.error ?? ""}{" "}
-                <button type="button" class="link" onClick={() => props.onReplay(row.id)}>
-                  {t("webhooks.replay")}
-                </button>
+                {row.erased ? (
+                  t("webhooks.erased")
+                ) : (
+                  <button type="button" class="link" onClick={() => props.onReplay(row.id)}>
+                    {t("webhooks.replay")}
+                  </button>
+                )}
               </td>
             </tr>
           ))}

@@ -1,0 +1,1 @@
+ALTER TABLE `webhook_inbox` ADD `erased_at` integer;
