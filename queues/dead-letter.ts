@@ -1,6 +1,9 @@
-// Consumer of the dead-letter queues: what failed every retry is stored where an admin can see and replay it.
+// Consumer of the dead-letter queues: what failed every retry is stored where an admin can see and replay it,
+// and work that cannot go on without it is marked failed, so that nobody waits on it.
 import { storeDeadLetters } from "../db/dead-letters.ts";
+import { failDeadChunkStatement } from "../db/imports/imports.ts";
 import type { ConsumerServices } from "./consume.ts";
+import { IMPORT_CHUNK, ImportChunkSchema } from "./imports/messages.ts";
 import { DEAD_LETTER_SUFFIX, QueueMessageSchema } from "./message.ts";
 
 export async function consumeDeadLetters(
@@ -22,6 +25,15 @@ export async function consumeDeadLetters(
       };
     }),
   );
+  // An import chunk that failed every retry fails its import (the stalled-import sweep would send it for ever).
+  const failed = batch.messages.flatMap((message) => {
+    const parsed = QueueMessageSchema.safeParse(message.body);
+    if (!parsed.success || parsed.data.type !== IMPORT_CHUNK) return [];
+    const chunk = ImportChunkSchema.safeParse(parsed.data.data);
+    return chunk.success ? [failDeadChunkStatement(services.db, chunk.data, Date.now())] : [];
+  });
+  const [first, ...rest] = failed;
+  if (first) await services.db.batch([first, ...rest]);
   // Acked only once stored; if storing throws, the whole batch is redelivered and stored then.
   batch.ackAll();
 }

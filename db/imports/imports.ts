@@ -112,7 +112,24 @@ export interface RunRequest {
 }
 
 /**
- * Starts a run: from uploading (or after a dry run) with every part in place and the mapping's columns in the
+ * Fails the run a chunk belonged to once the chunk has failed every retry (it is in the dead letters), saying
+ * where and what to do; a later run, or an earlier one already settled, is left alone.
+ */
+export function failDeadChunkStatement(
+  db: Database,
+  chunk: { importId: string; run: number; chunk: number },
+  now: number,
+) {
+  const failure =
+    `Part ${chunk.chunk + 1} of the run failed every retry (see the dead letters). The rows before it are in; ` +
+    "start the import again to finish it: rows already imported are matched and updated, not made twice.";
+  return db.run(sql`update imports set status = 'failed', failure = ${failure}, finished_at = ${now},
+      updated_at = ${now}
+    where id = ${chunk.importId} and run = ${chunk.run} and status in ('running', 'dry_running')`);
+}
+
+/**
+ * Starts a run: from uploading (or after a dry run, or a failed run) with every part in place and the mapping's columns in the
  * file. Fixes where each part starts, clears the issues of an earlier run and remembers the mapping for the
  * source. Returns the import when it started, and then why not.
  */
@@ -125,7 +142,7 @@ export function startRunStatements(db: Database, me: CallerRef, id: string, run:
     and substr(m.value, 8) not in (select key from custom_field_definitions where object = ${object} and archived_at is null)`;
   const valid = sql`(case imports.object when 'contact' then ${run.validFor.contact ? 1 : 0}
     when 'company' then ${run.validFor.company ? 1 : 0} else ${run.validFor.deal ? 1 : 0} end)`;
-  const ready = sql`imports.id = ${id} and ${importVisible(me)} and imports.status in ('uploading', 'checked')
+  const ready = sql`imports.id = ${id} and ${importVisible(me)} and imports.status in ('uploading', 'checked', 'failed')
     and imports.columns is not null and imports.parts > 0 and ${valid}
     and (select max(part) + 1 from import_parts where import_id = ${id}) = imports.parts and ${columnsKnown}
     and not exists (${unknownCustom(sql`imports.object`)})`;

@@ -181,6 +181,31 @@ it("applies a chunk delivered twice once", async () => {
   expect(count).toEqual({ n: 1, changes: 1 });
 });
 
+it("fails the import whose chunk failed every retry, saying what to do, and lets it be started again", async () => {
+  const id = await upload(headers, "email,name\nstuck@example.com,Stuck\n", { source: "Stuck" });
+  const mapping = { email: "email", name: "name" };
+  expect((await call("POST", `/api/v1/imports/${id}/start`, headers, { mapping })).status).toBe(202);
+  const chunk = events.sent.filter((m) => m.type === "import.chunk" && m.id.includes(id));
+  expect(chunk).toHaveLength(1);
+  // Every retry spent: the queue hands the message to its dead-letter queue.
+  expect((await t.queue("crm-events-dlq", chunk, 4)).retryMessages).toEqual([]);
+  const failed = await view(id);
+  expect(failed).toMatchObject({ status: "failed", rowsDone: 0 });
+  expect(String(failed.failure)).toMatch(/failed every retry.*start the import again/s);
+  const [letter] = await t.db.all<{ n: number }>(
+    sql`select count(*) as n from dead_letters where queue = 'crm-events' and type = 'import.chunk' and message_id like ${`%${id}%`}`,
+  );
+  expect(letter?.n).toBe(1);
+
+  // Started again, it runs to the end; the same chunk arriving late from the dead run changes nothing.
+  events.sent.splice(0);
+  expect((await call("POST", `/api/v1/imports/${id}/start`, headers, { mapping })).status).toBe(202);
+  const again = events.sent.filter((m) => m.type === "import.chunk");
+  await t.queue("crm-events", [...chunk, ...again]);
+  expect(await view(id)).toMatchObject({ status: "done", rowsDone: 1, created: 1, failure: null });
+  expect(await t.db.all(sql`select id from contacts where email = 'stuck@example.com'`)).toHaveLength(1);
+});
+
 describe("refusals change nothing", () => {
   it("refuses a mapping with unknown targets, columns or custom fields (422), and a run before the upload (409)", async () => {
     const made = await call("POST", "/api/v1/imports", headers, { object: "contact", sourceName: "Empty" });

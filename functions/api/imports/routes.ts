@@ -262,7 +262,7 @@ async function startRun(c: Context<AppEnv>, id: string, mapping: Mapping, dryRun
         message: `No custom field "${key}" on ${reason.object}s.`,
       })),
     ];
-    if (reason.status === "uploading" || reason.status === "checked") {
+    if (reason.status === "uploading" || reason.status === "checked" || reason.status === "failed") {
       if (fieldErrors.length > 0) {
         throw new ApiError(
           "validation_failed",
