@@ -1,7 +1,7 @@
 // Dead letters: queue messages that could not be processed, stored for an admin to read and replay.
-import { and, desc, eq, inArray, isNotNull, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull } from "drizzle-orm";
 import type { Database } from "./client.ts";
-import { rowsForPage } from "./paging.ts";
+import { beforeCursor, rowsForPage } from "./paging.ts";
 import { deadLetters } from "./schema/index.ts";
 
 export interface DeadLetterInput {
@@ -64,12 +64,7 @@ export function listDeadLettersQuery(db: Database, filter: DeadLetterFilter) {
           : filter.replayed
             ? isNotNull(deadLetters.replayedAt)
             : isNull(deadLetters.replayedAt),
-        cursor
-          ? or(
-              lt(deadLetters.receivedAt, cursor.at),
-              and(eq(deadLetters.receivedAt, cursor.at), lt(deadLetters.id, cursor.id)),
-            )
-          : undefined,
+        cursor ? beforeCursor(deadLetters.receivedAt, deadLetters.id, cursor) : undefined,
       ),
     )
     .orderBy(desc(deadLetters.receivedAt), desc(deadLetters.id))

@@ -1,4 +1,7 @@
-// Keyset pages over time-ordered ids: a list query reads one row more than the page, to know whether more follow.
+// What list queries share: keyset pages (a list query reads one row more than the page, to know whether more
+// follow), the condition that continues a newest-first list after a cursor, and a text search in some columns.
+import { and, eq, lt, or, type SQL, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 
 export interface Page<T> {
   items: T[];
@@ -51,4 +54,28 @@ export function decodeSortCursor(cursor: string): [string | number, string] | nu
     // Not a cursor a list made.
   }
   return null;
+}
+
+/** Rows after the cursor in a list sorted newest first on (time, id): older, or as old with a smaller id. */
+export function beforeCursor(
+  at: SQLiteColumn,
+  id: SQLiteColumn,
+  cursor: { at: number; id: string },
+): SQL | undefined {
+  return or(lt(at, cursor.at), and(eq(at, cursor.at), lt(id, cursor.id)));
+}
+
+/**
+ * The text anywhere in any of the columns, case aside: LIKE on lower-cased values, with the text's own `%`, `_`
+ * and `\` escaped so that they match themselves.
+ */
+export function containsText(columns: readonly (SQLiteColumn | SQL)[], text: string): SQL {
+  const pattern = `%${text
+    .trim()
+    .toLowerCase()
+    .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql`(${sql.join(
+    columns.map((column) => sql`lower(${column}) like ${pattern} escape '\\'`),
+    sql` or `,
+  )})`;
 }

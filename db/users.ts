@@ -3,7 +3,7 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import { NotFoundError } from "./errors.ts";
-import { keysetPage, type Page, rowsForPage } from "./paging.ts";
+import { containsText, keysetPage, type Page, rowsForPage } from "./paging.ts";
 import { type Role, users } from "./schema/index.ts";
 
 export interface UserView {
@@ -62,7 +62,6 @@ export interface UserFilter {
 
 /** Active and inactive users, oldest first, keyset-paged by id. Every user may see every user. */
 export function listUsersQuery(db: Database, filter: UserFilter) {
-  const pattern = filter.q === undefined ? undefined : `%${filter.q.replace(/[\\%_]/g, "\\$&")}%`;
   return db
     .select(userFields)
     .from(users)
@@ -73,9 +72,7 @@ export function listUsersQuery(db: Database, filter: UserFilter) {
         filter.teamId
           ? sql`exists (select 1 from team_members tm where tm.user_id = users.id and tm.team_id = ${filter.teamId})`
           : undefined,
-        pattern
-          ? sql`(${users.name} like ${pattern} escape '\\' or ${users.email} like ${pattern} escape '\\')`
-          : undefined,
+        filter.q === undefined ? undefined : containsText([users.name, users.email], filter.q),
         filter.cursor ? gt(users.id, filter.cursor) : undefined,
       ),
     )

@@ -5,7 +5,7 @@ import { and, desc, eq, isNotNull, isNull, lt, type SQL, sql } from "drizzle-orm
 import { callerAuditStatement } from "../audit-queries.ts";
 import { type CallerRef, callerUserId } from "../caller.ts";
 import type { Database } from "../client.ts";
-import { rowsForPage } from "../paging.ts";
+import { containsText, rowsForPage } from "../paging.ts";
 import { forms } from "../schema/index.ts";
 import { insertWhere, type WriteContext } from "../statements.ts";
 
@@ -246,7 +246,6 @@ export interface FormListFilter {
 
 /** Newest first, keyset-paged by id (UUIDv7, so by creation time). */
 export function listFormsQuery(db: Database, filter: FormListFilter) {
-  const pattern = filter.q ? `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
   return db
     .select()
     .from(forms)
@@ -257,7 +256,7 @@ export function listFormsQuery(db: Database, filter: FormListFilter) {
           : filter.state === "archived"
             ? isNotNull(forms.archivedAt)
             : undefined,
-        pattern ? sql`${forms.name} like ${pattern} escape '\\'` : undefined,
+        filter.q ? containsText([forms.name], filter.q) : undefined,
         filter.before ? lt(forms.id, filter.before) : undefined,
       ),
     )

@@ -1,9 +1,9 @@
 // The submission log: the row the edge writes when the queue is down, the admin's filtered list and replay, and
 // the sweep's work list. The consumer's own batch is in queues/capture/.
-import { and, asc, desc, eq, gte, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
 import type { CaptureData } from "../../queues/capture/message.ts";
 import type { Database } from "../client.ts";
-import { rowsForPage } from "../paging.ts";
+import { beforeCursor, containsText, rowsForPage } from "../paging.ts";
 import { type FormSubmissionStatus, formSubmissions } from "../schema/index.ts";
 
 export type SubmissionRow = typeof formSubmissions.$inferSelect;
@@ -40,20 +40,14 @@ export interface SubmissionFilter {
   limit: number;
 }
 
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /**
  * Newest first, keyset-paged on (receivedAt, id) along the form's (form, received) or (form, status, received)
  * index. `q` looks in the email and name the consumer extracted, and in the raw payload of rows not yet read.
  */
 export function listSubmissionsQuery(db: Database, filter: SubmissionFilter) {
   const { cursor } = filter;
-  const pattern = filter.q ? likePattern(filter.q.trim().toLowerCase()) : undefined;
-  const search: SQL | undefined = pattern
-    ? sql`(lower(${formSubmissions.email}) like ${pattern} escape '\\' or lower(${formSubmissions.name}) like ${pattern} escape '\\'
-        or lower(${formSubmissions.payload}) like ${pattern} escape '\\')`
+  const search = filter.q
+    ? containsText([formSubmissions.email, formSubmissions.name, formSubmissions.payload], filter.q)
     : undefined;
   return db
     .select()
@@ -64,12 +58,7 @@ export function listSubmissionsQuery(db: Database, filter: SubmissionFilter) {
         filter.status ? eq(formSubmissions.status, filter.status) : undefined,
         filter.from !== undefined ? gte(formSubmissions.receivedAt, filter.from) : undefined,
         filter.to !== undefined ? lte(formSubmissions.receivedAt, filter.to) : undefined,
-        cursor
-          ? or(
-              lt(formSubmissions.receivedAt, cursor.at),
-              and(eq(formSubmissions.receivedAt, cursor.at), lt(formSubmissions.id, cursor.id)),
-            )
-          : undefined,
+        cursor ? beforeCursor(formSubmissions.receivedAt, formSubmissions.id, cursor) : undefined,
         search,
       ),
     )

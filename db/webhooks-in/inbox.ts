@@ -1,10 +1,10 @@
 // The inbox of inbound deliveries: the row the edge writes when the queue cannot take a delivery (or its body
 // is too large for a queue message), the admin's filtered list, one delivery with its events, replays, the
 // sweep's work list and the retention prune. The consumer's own batch is in queues/webhooks-in/statements.ts.
-import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { WebhookDeliveryData } from "../../queues/webhooks-in/messages.ts";
 import type { Database } from "../client.ts";
-import { rowsForPage } from "../paging.ts";
+import { beforeCursor, containsText, rowsForPage } from "../paging.ts";
 import { type InboxStatus, webhookInbox, webhookInboxEvents, webhookSources } from "../schema/index.ts";
 
 export type InboxRow = typeof webhookInbox.$inferSelect;
@@ -70,20 +70,14 @@ export interface InboxFilter {
   limit: number;
 }
 
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /**
  * Newest first, keyset-paged on (receivedAt, id) along the (source, received) or (status, received) index.
  * `q` looks in the delivery id, the event type and the raw body (a name, an email in the payload).
  */
 export function listInboxQuery(db: Database, filter: InboxFilter) {
   const { cursor } = filter;
-  const pattern = filter.q ? likePattern(filter.q.trim().toLowerCase()) : undefined;
-  const search: SQL | undefined = pattern
-    ? sql`(lower(${webhookInbox.deliveryId}) like ${pattern} escape '\\' or lower(coalesce(${webhookInbox.eventType}, '')) like ${pattern} escape '\\'
-        or lower(${webhookInbox.body}) like ${pattern} escape '\\')`
+  const search = filter.q
+    ? containsText([webhookInbox.deliveryId, webhookInbox.eventType, webhookInbox.body], filter.q)
     : undefined;
   return db
     .select({
@@ -110,12 +104,7 @@ export function listInboxQuery(db: Database, filter: InboxFilter) {
         filter.status ? eq(webhookInbox.status, filter.status) : undefined,
         filter.from !== undefined ? gte(webhookInbox.receivedAt, filter.from) : undefined,
         filter.to !== undefined ? lte(webhookInbox.receivedAt, filter.to) : undefined,
-        cursor
-          ? or(
-              lt(webhookInbox.receivedAt, cursor.at),
-              and(eq(webhookInbox.receivedAt, cursor.at), lt(webhookInbox.id, cursor.id)),
-            )
-          : undefined,
+        cursor ? beforeCursor(webhookInbox.receivedAt, webhookInbox.id, cursor) : undefined,
         search,
       ),
     )
