@@ -115,6 +115,50 @@ describe("CSV", () => {
     expect(row?.value).toBe('\'=HYPERLINK("x")');
   });
 
+  it("downloads every report as CSV: its main table's columns, one round trip, a file named for the period", async () => {
+    const reports: [path: string, file: string, header: string][] = [
+      ["revenue?period=2026-05&groupBy=week", "revenue", "bucket,currency,deals,amount"],
+      [
+        "sales?period=2026-05",
+        "sales",
+        "currency,created,createdAmount,won,wonAmount,lost,lostAmount,averageDealSize,winRate,salesCycleDays,openDeals,salesVelocityPerDay",
+      ],
+      ["forecast?period=2026-Q2", "forecast", "category,currency,count,amount,weightedAmount"],
+      [
+        "stages?period=2026-05",
+        "stages",
+        "pipelineId,stageId,name,position,entered,advanced,lost,stillIn,otherMoves,conversionRate,averageDaysInStage",
+      ],
+      ["leads?period=2026-05&by=form", "leads-by-form", "value,label,leads,customers,conversionRate,share"],
+      ["lead-quality?period=2026-05", "lead-quality", "value,label,leads,customers,conversionRate,share"],
+      ["funnel?period=2026-05", "funnel", "stage,entered,conversionToNext"],
+      [
+        "customers?period=2026-05",
+        "customers",
+        "currency,customers,purchases,revenue,averagePurchaseValue,purchaseFrequency,customerLifetimeValue,averageLifespanDays",
+      ],
+      [
+        "campaigns?period=2026-05&by=source",
+        "campaigns-by-source",
+        "value,currency,leads,customers,wonDeals,revenue,cost,return,costPerLead,costPerCustomer",
+      ],
+      ["activities?period=2026-05", "activities", "userId,name,calls,emails,meetings,notes,total"],
+      [
+        "sla?period=2026-05",
+        "sla",
+        "userId,name,started,responded,withinSla,breached,shareWithinSla,meanResponseMs",
+      ],
+    ];
+    for (const [path, file, header] of reports) {
+      const { text, headers } = await get(t, `/api/v1/reports/${path}&format=csv`, team.as.admin);
+      expect(headers.get("content-type"), path).toContain("text/csv");
+      expect(headers.get("content-disposition"), path).toBe(
+        `attachment; filename="${file}-${path.includes("Q2") ? "2026-04-01-2026-06-30" : "2026-05-01-2026-05-31"}.csv"`,
+      );
+      expect(text.split("\r\n")[0], path).toBe(header);
+    }
+  });
+
   it("answers JSON when format=json, whatever Accept says", async () => {
     const { headers } = await get(t, "/api/v1/reports/leads?period=2026-05&format=json", {
       ...team.as.admin,

@@ -9,10 +9,9 @@ import {
   periodCostsQuery,
 } from "../../../db/reports/customers.ts";
 import { funnelQuery, funnelView, leadsQuery, leadsView } from "../../../db/reports/leads.ts";
-import { metaQuery } from "../../../db/reports/scope.ts";
-import { authorizedRead, defineRoute } from "../../access.ts";
+import { defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
-import { csvResponse, metaView, periodOf, reportContent, scopeOf, wantsCsv } from "./respond.ts";
+import { answerReport, readReport, reportContent } from "./respond.ts";
 import { READ, tags } from "./routes.ts";
 import {
   CampaignsQuery,
@@ -101,91 +100,61 @@ const campaignsRoute = defineRoute({
   responses: { 200: reportContent(CampaignsView, "Per campaign or source and currency") },
 });
 
-const fileName = (report: string, period: { from: string; to: string }) =>
-  `${report}-${period.from}-${period.to}`;
-
 const LEAD_COLUMNS = ["value", "label", "leads", "customers", "conversionRate", "share"] as const;
 
 export const leadReportRoutes = createRouter()
   .openapi(leadsRoute, async (c) => {
     const query = c.req.valid("query");
-    const period = periodOf(query);
-    const db = c.get("db");
     const {
-      results: [meta, rows],
-    } = await authorizedRead(
-      c,
-      (me) => [metaQuery(db, period), leadsQuery(db, scopeOf(me, period, query), query.by)] as const,
-    );
-    const view = { ...metaView(meta[0]), by: query.by, ...leadsView(rows) };
-    if (wantsCsv(c, query.format)) {
-      return csvResponse(
-        c,
-        fileName(`leads-by-${query.by}`, view.period),
-        LEAD_COLUMNS,
-        view.rows.map((row) => LEAD_COLUMNS.map((column) => row[column])),
-      );
-    }
-    return c.json(view, 200);
+      meta,
+      results: [rows],
+    } = await readReport(c, query, (db, scope) => [leadsQuery(db, scope, query.by)] as const);
+    const view = { ...meta, by: query.by, ...leadsView(rows) };
+    return answerReport(c, query.format, view, {
+      name: `leads-by-${query.by}`,
+      columns: LEAD_COLUMNS,
+      rows: view.rows,
+    });
   })
   .openapi(qualityRoute, async (c) => {
     const query = c.req.valid("query");
-    const period = periodOf(query);
-    const db = c.get("db");
     const {
-      results: [meta, rows],
-    } = await authorizedRead(
-      c,
-      (me) => [metaQuery(db, period), leadsQuery(db, scopeOf(me, period, query), "grade")] as const,
-    );
+      meta,
+      results: [rows],
+    } = await readReport(c, query, (db, scope) => [leadsQuery(db, scope, "grade")] as const);
     const sorted = [...rows].sort((a, b) =>
       a.value === "" ? 1 : b.value === "" ? -1 : a.value.localeCompare(b.value),
     );
-    const view = { ...metaView(meta[0]), by: "grade" as const, ...leadsView(sorted) };
-    if (wantsCsv(c, query.format)) {
-      return csvResponse(
-        c,
-        fileName("lead-quality", view.period),
-        LEAD_COLUMNS,
-        view.rows.map((row) => LEAD_COLUMNS.map((column) => row[column])),
-      );
-    }
-    return c.json(view, 200);
+    const view = { ...meta, by: "grade" as const, ...leadsView(sorted) };
+    return answerReport(c, query.format, view, {
+      name: "lead-quality",
+      columns: LEAD_COLUMNS,
+      rows: view.rows,
+    });
   })
   .openapi(funnelRoute, async (c) => {
     const query = c.req.valid("query");
-    const period = periodOf(query);
-    const db = c.get("db");
     const {
-      results: [meta, rows],
-    } = await authorizedRead(
-      c,
-      (me) => [metaQuery(db, period), funnelQuery(db, scopeOf(me, period, query))] as const,
-    );
-    const view = { ...metaView(meta[0]), ...funnelView(rows) };
-    if (wantsCsv(c, query.format)) {
-      return csvResponse(
-        c,
-        fileName("funnel", view.period),
-        ["stage", "entered", "conversionToNext"],
-        view.stages.map((s) => [s.stage, s.entered, s.conversionToNext]),
-      );
-    }
-    return c.json(view, 200);
+      meta,
+      results: [rows],
+    } = await readReport(c, query, (db, scope) => [funnelQuery(db, scope)] as const);
+    const view = { ...meta, ...funnelView(rows) };
+    return answerReport(c, query.format, view, {
+      name: "funnel",
+      columns: ["stage", "entered", "conversionToNext"],
+      rows: view.stages,
+    });
   })
   .openapi(customersRoute, async (c) => {
     const query = c.req.valid("query");
-    const period = periodOf(query);
-    const db = c.get("db");
     const {
-      results: [meta, rows],
-    } = await authorizedRead(
-      c,
-      (me) => [metaQuery(db, period), customersQuery(db, scopeOf(me, period, query))] as const,
-    );
-    const view = { ...metaView(meta[0]), currencies: customersView(rows) };
-    if (wantsCsv(c, query.format)) {
-      const columns = [
+      meta,
+      results: [rows],
+    } = await readReport(c, query, (db, scope) => [customersQuery(db, scope)] as const);
+    const view = { ...meta, currencies: customersView(rows) };
+    return answerReport(c, query.format, view, {
+      name: "customers",
+      columns: [
         "currency",
         "customers",
         "purchases",
@@ -194,34 +163,29 @@ export const leadReportRoutes = createRouter()
         "purchaseFrequency",
         "customerLifetimeValue",
         "averageLifespanDays",
-      ] as const;
-      return csvResponse(
-        c,
-        fileName("customers", view.period),
-        columns,
-        view.currencies.map((row) => columns.map((column) => row[column])),
-      );
-    }
-    return c.json(view, 200);
+      ],
+      rows: view.currencies,
+    });
   })
   .openapi(campaignsRoute, async (c) => {
     const query = c.req.valid("query");
-    const period = periodOf(query);
-    const db = c.get("db");
     const {
-      results: [meta, revenue, costs, leads],
-    } = await authorizedRead(c, (me) => {
-      const scope = scopeOf(me, period, query);
-      return [
-        metaQuery(db, period),
-        attributedRevenueQuery(db, scope, query.by),
-        periodCostsQuery(db, scope, query.by),
-        leadCountsQuery(db, scope, query.by),
-      ] as const;
-    });
-    const view = { ...metaView(meta[0]), by: query.by, rows: campaignsView(revenue, costs, leads) };
-    if (wantsCsv(c, query.format)) {
-      const columns = [
+      meta,
+      results: [revenue, costs, leads],
+    } = await readReport(
+      c,
+      query,
+      (db, scope) =>
+        [
+          attributedRevenueQuery(db, scope, query.by),
+          periodCostsQuery(db, scope, query.by),
+          leadCountsQuery(db, scope, query.by),
+        ] as const,
+    );
+    const view = { ...meta, by: query.by, rows: campaignsView(revenue, costs, leads) };
+    return answerReport(c, query.format, view, {
+      name: `campaigns-by-${query.by}`,
+      columns: [
         "value",
         "currency",
         "leads",
@@ -232,13 +196,7 @@ export const leadReportRoutes = createRouter()
         "return",
         "costPerLead",
         "costPerCustomer",
-      ] as const;
-      return csvResponse(
-        c,
-        fileName(`campaigns-by-${query.by}`, view.period),
-        columns,
-        view.rows.map((row) => columns.map((column) => row[column])),
-      );
-    }
-    return c.json(view, 200);
+      ],
+      rows: view.rows,
+    });
   });

@@ -1,9 +1,8 @@
 // Per-person reports: activity counts and speed to lead, per rep. One round trip each.
 import { activitiesQuery, activitiesView, slaQuery, slaView } from "../../../db/reports/people.ts";
-import { metaQuery } from "../../../db/reports/scope.ts";
-import { authorizedRead, defineRoute } from "../../access.ts";
+import { defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
-import { csvResponse, metaView, periodOf, reportContent, scopeOf, wantsCsv } from "./respond.ts";
+import { answerReport, readReport, reportContent } from "./respond.ts";
 import { READ, tags } from "./routes.ts";
 import { ActivitiesView, ReportQuery, SlaView } from "./schemas.ts";
 
@@ -40,39 +39,27 @@ const slaRoute = defineRoute({
 export const peopleReportRoutes = createRouter()
   .openapi(activitiesRoute, async (c) => {
     const query = c.req.valid("query");
-    const period = periodOf(query);
-    const db = c.get("db");
     const {
-      results: [meta, rows],
-    } = await authorizedRead(
-      c,
-      (me) => [metaQuery(db, period), activitiesQuery(db, scopeOf(me, period, query))] as const,
-    );
-    const view = { ...metaView(meta[0]), reps: activitiesView(rows) };
-    if (wantsCsv(c, query.format)) {
-      const columns = ["userId", "name", "calls", "emails", "meetings", "notes", "total"] as const;
-      return csvResponse(
-        c,
-        `activities-${view.period.from}-${view.period.to}`,
-        columns,
-        view.reps.map((row) => columns.map((column) => row[column])),
-      );
-    }
-    return c.json(view, 200);
+      meta,
+      results: [rows],
+    } = await readReport(c, query, (db, scope) => [activitiesQuery(db, scope)] as const);
+    const view = { ...meta, reps: activitiesView(rows) };
+    return answerReport(c, query.format, view, {
+      name: "activities",
+      columns: ["userId", "name", "calls", "emails", "meetings", "notes", "total"],
+      rows: view.reps,
+    });
   })
   .openapi(slaRoute, async (c) => {
     const query = c.req.valid("query");
-    const period = periodOf(query);
-    const db = c.get("db");
     const {
-      results: [meta, rows],
-    } = await authorizedRead(
-      c,
-      (me) => [metaQuery(db, period), slaQuery(db, scopeOf(me, period, query))] as const,
-    );
-    const view = { ...metaView(meta[0]), reps: slaView(rows) };
-    if (wantsCsv(c, query.format)) {
-      const columns = [
+      meta,
+      results: [rows],
+    } = await readReport(c, query, (db, scope) => [slaQuery(db, scope)] as const);
+    const view = { ...meta, reps: slaView(rows) };
+    return answerReport(c, query.format, view, {
+      name: "sla",
+      columns: [
         "userId",
         "name",
         "started",
@@ -81,13 +68,7 @@ export const peopleReportRoutes = createRouter()
         "breached",
         "shareWithinSla",
         "meanResponseMs",
-      ] as const;
-      return csvResponse(
-        c,
-        `sla-${view.period.from}-${view.period.to}`,
-        columns,
-        view.reps.map((row) => columns.map((column) => row[column])),
-      );
-    }
-    return c.json(view, 200);
+      ],
+      rows: view.reps,
+    });
   });

@@ -2,11 +2,14 @@
 // answer as JSON or as a CSV file (RFC 4180 through papaparse, formula-looking text neutralised for
 // spreadsheets).
 import { z } from "@hono/zod-openapi";
+import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import type { Context } from "hono";
 import Papa from "papaparse";
 import type { CallerRef } from "../../../db/caller.ts";
+import type { Database } from "../../../db/client.ts";
 import { currentMonth, isDate, literalPeriod, type Period, periodDates } from "../../../db/reports/period.ts";
-import type { ReportMeta, ReportScope } from "../../../db/reports/scope.ts";
+import { metaQuery, type ReportMeta, type ReportScope } from "../../../db/reports/scope.ts";
+import { authorizedRead } from "../../access.ts";
 import type { AppEnv } from "../../env.ts";
 import { ApiError } from "../../errors.ts";
 import type { ReportQueryInput } from "./schemas.ts";
@@ -42,6 +45,26 @@ export function scopeOf(
   return { me, period, pipelineId: query.pipelineId, ownerId: query.ownerId, teamId: query.teamId };
 }
 
+/**
+ * A report's one round trip: the period the query names, then the caller's figures the queries read for it in
+ * the caller's scope, in the same batch as the period's meta (its dates, where the rollups end).
+ */
+export async function readReport<T extends readonly BatchItem<"sqlite">[]>(
+  c: Context<AppEnv>,
+  query: Pick<ReportQueryInput, "period" | "from" | "to" | "pipelineId" | "ownerId" | "teamId">,
+  build: (db: Database, scope: ReportScope) => T,
+): Promise<{ meta: ReturnType<typeof metaView>; results: BatchResponse<T> }> {
+  const period = periodOf(query);
+  const db = c.get("db");
+  const {
+    results: [meta, ...results],
+  } = await authorizedRead(
+    c,
+    (me) => [metaQuery(db, period), ...build(db, scopeOf(me, period, query))] as const,
+  );
+  return { meta: metaView(meta[0]), results: results as unknown as BatchResponse<T> };
+}
+
 export function metaView(meta: ReportMeta | undefined) {
   return {
     period: { from: meta?.from ?? "", to: meta?.to ?? "" },
@@ -70,6 +93,25 @@ export function wantsCsv(c: Context<AppEnv>, format: "json" | "csv" | undefined)
 }
 
 export type CsvValue = string | number | boolean | null | undefined;
+
+/**
+ * A report's answer: the view as JSON, or its main table as CSV (asked by `format`, else by the Accept header),
+ * one column per field named, in a file named after the report and its period.
+ */
+export function answerReport<V extends { period: { from: string; to: string } }, R>(
+  c: Context<AppEnv>,
+  format: "json" | "csv" | undefined,
+  view: V,
+  table: { name: string; columns: readonly (keyof R & string)[]; rows: readonly R[] },
+): Response {
+  if (!wantsCsv(c, format)) return c.json(view, 200);
+  return csvResponse(
+    c,
+    `${table.name}-${view.period.from}-${view.period.to}`,
+    table.columns,
+    table.rows.map((row) => table.columns.map((column) => row[column] as CsvValue)),
+  );
+}
 
 /** A CSV file: a header row, then one line per row, CRLF line ends; cells that look like formulas are prefixed. */
 export function csvResponse(

@@ -13,12 +13,11 @@ import {
   salesView,
   snapshotDayQuery,
 } from "../../../db/reports/sales.ts";
-import { metaQuery } from "../../../db/reports/scope.ts";
 import { stageMovesQuery, stagesQuery, stagesView } from "../../../db/reports/stages.ts";
 import { authorizedRead, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
 import { ApiError } from "../../errors.ts";
-import { csvResponse, metaView, periodOf, reportContent, scopeOf, wantsCsv } from "./respond.ts";
+import { answerReport, csvResponse, readReport, reportContent, scopeOf, wantsCsv } from "./respond.ts";
 import {
   ForecastQuery,
   ForecastView,
@@ -111,69 +110,65 @@ const stagesRoute = defineRoute({
 /** The pipeline is a point in time: no period narrows it. */
 const NO_PERIOD = { from: sql`''`, to: sql`''` };
 
-const fileName = (report: string, period: { from: string; to: string }) =>
-  `${report}-${period.from}-${period.to}`;
+const SALES_COLUMNS = [
+  "currency",
+  "created",
+  "createdAmount",
+  "won",
+  "wonAmount",
+  "lost",
+  "lostAmount",
+  "averageDealSize",
+  "winRate",
+  "salesCycleDays",
+  "openDeals",
+  "salesVelocityPerDay",
+] as const;
+
+const STAGE_COLUMNS = [
+  "pipelineId",
+  "stageId",
+  "name",
+  "position",
+  "entered",
+  "advanced",
+  "lost",
+  "stillIn",
+  "otherMoves",
+  "conversionRate",
+  "averageDaysInStage",
+] as const;
 
 export const dealReportRoutes = createRouter()
   .openapi(revenueRoute, async (c) => {
     const query = c.req.valid("query");
-    const period = periodOf(query);
-    const db = c.get("db");
     const {
-      results: [meta, rows],
-    } = await authorizedRead(
-      c,
-      (me) => [metaQuery(db, period), revenueQuery(db, scopeOf(me, period, query), query.groupBy)] as const,
-    );
-    const view = { ...metaView(meta[0]), groupBy: query.groupBy, ...revenueView(rows, query.groupBy) };
-    if (wantsCsv(c, query.format)) {
-      return csvResponse(
-        c,
-        fileName("revenue", view.period),
-        ["bucket", "currency", "deals", "amount"],
-        view.series.map((s) => [s.bucket, s.currency, s.deals, s.amount]),
-      );
-    }
-    return c.json(view, 200);
+      meta,
+      results: [rows],
+    } = await readReport(c, query, (db, scope) => [revenueQuery(db, scope, query.groupBy)] as const);
+    const view = { ...meta, groupBy: query.groupBy, ...revenueView(rows, query.groupBy) };
+    return answerReport(c, query.format, view, {
+      name: "revenue",
+      columns: ["bucket", "currency", "deals", "amount"],
+      rows: view.series,
+    });
   })
   .openapi(salesRoute, async (c) => {
     const query = c.req.valid("query");
-    const period = periodOf(query);
-    const db = c.get("db");
     const {
-      results: [meta, totals, open],
-    } = await authorizedRead(c, (me) => {
-      const scope = scopeOf(me, period, query);
-      return [
-        metaQuery(db, period),
-        dealTotalsQuery(db, scope),
-        pipelineQuery(db, scope, period.to),
-      ] as const;
+      meta,
+      results: [totals, open],
+    } = await readReport(
+      c,
+      query,
+      (db, scope) => [dealTotalsQuery(db, scope), pipelineQuery(db, scope, scope.period.to)] as const,
+    );
+    const view = { ...meta, ...salesView(totals, open) };
+    return answerReport(c, query.format, view, {
+      name: "sales",
+      columns: SALES_COLUMNS,
+      rows: view.currencies,
     });
-    const view = { ...metaView(meta[0]), ...salesView(totals, open) };
-    if (wantsCsv(c, query.format)) {
-      const columns = [
-        "currency",
-        "created",
-        "createdAmount",
-        "won",
-        "wonAmount",
-        "lost",
-        "lostAmount",
-        "averageDealSize",
-        "winRate",
-        "salesCycleDays",
-        "openDeals",
-        "salesVelocityPerDay",
-      ] as const;
-      return csvResponse(
-        c,
-        fileName("sales", view.period),
-        columns,
-        view.currencies.map((row) => columns.map((column) => row[column])),
-      );
-    }
-    return c.json(view, 200);
   })
   .openapi(pipelineRoute, async (c) => {
     const query = c.req.valid("query");
@@ -217,61 +212,31 @@ export const dealReportRoutes = createRouter()
   })
   .openapi(forecastRoute, async (c) => {
     const query = c.req.valid("query");
-    const period = periodOf({ period: query.period });
-    const db = c.get("db");
     const {
-      results: [meta, open, won],
-    } = await authorizedRead(c, (me) => {
-      const scope = scopeOf(me, period, query);
-      return [metaQuery(db, period), forecastOpenQuery(db, scope), dealTotalsQuery(db, scope)] as const;
+      meta,
+      results: [open, won],
+    } = await readReport(
+      c,
+      query,
+      (db, scope) => [forecastOpenQuery(db, scope), dealTotalsQuery(db, scope)] as const,
+    );
+    const view = { ...meta, categories: forecastView(open, won) };
+    return answerReport(c, query.format, view, {
+      name: "forecast",
+      columns: ["category", "currency", "count", "amount", "weightedAmount"],
+      rows: view.categories,
     });
-    const view = { ...metaView(meta[0]), categories: forecastView(open, won) };
-    if (wantsCsv(c, query.format)) {
-      return csvResponse(
-        c,
-        fileName("forecast", view.period),
-        ["category", "currency", "count", "amount", "weightedAmount"],
-        view.categories.map((r) => [r.category, r.currency, r.count, r.amount, r.weightedAmount]),
-      );
-    }
-    return c.json(view, 200);
   })
   .openapi(stagesRoute, async (c) => {
     const query = c.req.valid("query");
-    const period = periodOf(query);
-    const db = c.get("db");
     const {
-      results: [meta, moves, stages],
-    } = await authorizedRead(
+      meta,
+      results: [moves, stages],
+    } = await readReport(
       c,
-      (me) =>
-        [
-          metaQuery(db, period),
-          stageMovesQuery(db, scopeOf(me, period, query)),
-          stagesQuery(db, query.pipelineId),
-        ] as const,
+      query,
+      (db, scope) => [stageMovesQuery(db, scope), stagesQuery(db, query.pipelineId)] as const,
     );
-    const view = { ...metaView(meta[0]), ...stagesView(moves, stages) };
-    if (wantsCsv(c, query.format)) {
-      const columns = [
-        "pipelineId",
-        "stageId",
-        "name",
-        "position",
-        "entered",
-        "advanced",
-        "lost",
-        "stillIn",
-        "otherMoves",
-        "conversionRate",
-        "averageDaysInStage",
-      ] as const;
-      return csvResponse(
-        c,
-        fileName("stages", view.period),
-        columns,
-        view.stages.map((row) => columns.map((column) => row[column])),
-      );
-    }
-    return c.json(view, 200);
+    const view = { ...meta, ...stagesView(moves, stages) };
+    return answerReport(c, query.format, view, { name: "stages", columns: STAGE_COLUMNS, rows: view.stages });
   });
