@@ -1,6 +1,7 @@
 // When a failed delivery is tried again: the Standard Webhooks schedule (immediately, then 5 s, 5 min, 30 min,
-// 2 h, 5 h, 10 h and 10 h: eight attempts over about 27.6 hours, longer when the receiver's Retry-After asks),
-// each delay stretched or shrunk by up to a tenth so that receivers coming back from an outage are not hit by
+// 2 h, 5 h, 10 h and 10 h), carried on at 10 and 12 hours so that a receiver down over a long weekend still gets
+// its events: twelve attempts over about three days (71.6 hours), longer when the receiver's Retry-After asks.
+// Each delay is stretched or shrunk by up to a tenth so that receivers coming back from an outage are not hit by
 // every retry at the same instant.
 
 const SECOND = 1000;
@@ -16,6 +17,10 @@ export const RETRY_DELAYS_MS: readonly number[] = [
   5 * HOUR,
   10 * HOUR,
   10 * HOUR,
+  10 * HOUR,
+  10 * HOUR,
+  12 * HOUR,
+  12 * HOUR,
 ];
 
 /** The first attempt and one per retry. */

@@ -207,6 +207,22 @@ describe("retries", () => {
     expect(gap).toBeGreaterThanOrEqual(0.9 * 5 * MINUTE);
   });
 
+  it("retry for about three days: the spec's schedule first, then on at 10 and 12 hours", () => {
+    const hours = RETRY_DELAYS_MS.reduce((sum, ms) => sum + ms, 0) / 3_600_000;
+    expect(hours).toBeGreaterThan(70);
+    expect(hours).toBeLessThan(74);
+    expect(RETRY_DELAYS_MS.slice(0, 7)).toEqual([
+      5_000,
+      5 * MINUTE,
+      30 * MINUTE,
+      2 * 60 * MINUTE,
+      5 * 60 * MINUTE,
+      10 * 60 * MINUTE,
+      10 * 60 * MINUTE,
+    ]);
+    expect(MAX_ATTEMPTS).toBe(12);
+  });
+
   it("takes Retry-After as an HTTP date too, and a day at most", () => {
     expect(retryDelayMs(1, 3_600_000, () => 0.5)).toBe(3_600_000);
     expect(retryDelayMs(1, 10 * 24 * 3_600_000, () => 0.5)).toBe(24 * 3_600_000);
