@@ -5,62 +5,23 @@
 // Then again with every queue message delivered twice (test/worker/entries/redelivering-worker.ts wraps the
 // real Worker), and with every tenth queue send refused, so that some submissions find neither the queue nor
 // the database and must be answered 503.
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Client, createClient } from "@libsql/client";
-import { afterEach, describe, expect, it } from "vitest";
-import { type LibsqlServer, startLibsqlServer } from "../../db/server/index.ts";
-import { freePort } from "../../scripts/lib/processes.ts";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../scripts/lib/stack.ts";
+import type { Client } from "@libsql/client";
+import { describe, expect, it } from "vitest";
+import type { LocalStack } from "../../scripts/lib/stack.ts";
+import {
+  adminHeaders,
+  type Phase,
+  REDELIVERING_ENTRY,
+  redeliveries,
+  rows,
+  useFaultPhases,
+  whileTheDatabaseIsDown,
+} from "./fault-support.ts";
 
 const SUBMISSIONS = 1000;
 const CONCURRENCY = 25;
-const DRAIN_TIMEOUT_MS = 120_000;
-const REDELIVERING_ENTRY = "test/worker/entries/redelivering-worker.ts";
 
-interface Phase {
-  /** When wrangler dev bundled the Worker's sources (roughly: just before it started). */
-  startedAt: number;
-  stack: LocalStack;
-  dataDir: string;
-  dbPort: number;
-  restarted?: LibsqlServer;
-  client?: Client;
-}
-
-let phase: Phase | undefined;
-
-afterEach(async () => {
-  phase?.client?.close();
-  await phase?.stack.stop();
-  await phase?.restarted?.close();
-  if (phase) rmSync(phase.dataDir, { recursive: true, force: true });
-  phase = undefined;
-});
-
-async function startPhase(options: Pick<LocalStackOptions, "main" | "vars"> = {}): Promise<Phase> {
-  const startedAt = Date.now();
-  const dataDir = mkdtempSync(join(tmpdir(), "crm-forms-fault-"));
-  const dbPort = await freePort();
-  const stack = await startLocalStack({ port: await freePort(), dbPort, dataDir, quiet: true, ...options });
-  phase = { startedAt, stack, dataDir, dbPort };
-  return phase;
-}
-
-async function adminHeaders(stack: LocalStack): Promise<Record<string, string>> {
-  const response = await fetch(`${stack.workerUrl}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email: stack.admin.email, password: stack.admin.password }),
-  });
-  expect(response.status).toBe(200);
-  const cookie = response.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-  return { Cookie: cookie, "X-CRM-Request": "1", "Content-Type": "application/json" };
-}
+const startPhase = useFaultPhases("forms-fault");
 
 /** A form whose every well-formed submission becomes a lead: no fill-time or per-address spam rules. */
 async function createForm(stack: LocalStack): Promise<string> {
@@ -127,88 +88,33 @@ async function submitAll(stack: LocalStack, formId: string, domain: string): Pro
   return results;
 }
 
-async function rows<T>(client: Client, sql: string, args: (string | number)[] = []): Promise<T[]> {
-  return (await client.execute({ sql, args })).rows as unknown as T[];
-}
-
-/**
- * Worker sources changed since `since`. wrangler dev rebuilds and restarts the Worker when one changes, and its
- * local queues keep messages in memory only: a change during the test loses what waits for a retry.
- */
-function changedSources(since: number): string[] {
-  return ["functions", "queues", "db"].flatMap((dir) =>
-    (readdirSync(dir, { recursive: true }) as string[])
-      .map((name) => join(dir, name))
-      .filter((path) => path.endsWith(".ts") && statSync(path).mtimeMs > since),
-  );
-}
-
-/** Polls until `done` holds or the deadline passes; returns how long it took. */
-async function waitFor(
-  what: string,
-  done: () => Promise<boolean>,
-  state: () => Promise<string>,
-): Promise<number> {
-  const started = Date.now();
-  while (!(await done())) {
-    if (Date.now() - started > DRAIN_TIMEOUT_MS) {
-      throw new Error(`${what} did not happen within ${DRAIN_TIMEOUT_MS} ms: ${await state()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return Date.now() - started;
-}
-
-/**
- * The fault itself: the database stops, the submissions come in, the database comes back (same port, same
- * files), and the capture queue drains. Returns what was sent and the drain time.
- */
+/** The fault, with submissions: a form made, then the submissions sent with the database down. */
 async function submitWhileTheDatabaseIsDown(
   current: Phase,
   domain: string,
   drained: (formId: string, accepted: Sent[], client: Client) => Promise<boolean>,
 ) {
-  const { stack } = current;
-  const formId = await createForm(stack);
-  await stack.server.close();
-  const health = await fetch(`${stack.workerUrl}/health`);
-  expect(health.status).toBe(503);
-
-  const started = Date.now();
-  const sent = await submitAll(stack, formId, domain);
-  const sendSeconds = (Date.now() - started) / 1000;
-  const unexpected = sent.filter((s) => s.status !== 202 && s.status !== 503);
-  expect(unexpected.map((s) => `${s.status} ${s.body.slice(0, 200)}`)).toEqual([]);
-
-  current.restarted = await startLibsqlServer({ dataDir: join(current.dataDir, "db"), port: current.dbPort });
-  const client = createClient({ url: current.restarted.url });
-  current.client = client;
-  const accepted = sent.filter((s) => s.status === 202);
-  const refused = sent.filter((s) => s.status === 503);
-  const drainMs = await waitFor(
-    "the capture queue draining",
-    () => drained(formId, accepted, client),
-    async () => {
+  const formId = await createForm(current.stack);
+  const accepted: Sent[] = [];
+  const result = await whileTheDatabaseIsDown(current, {
+    send: async () => {
+      const sent = await submitAll(current.stack, formId, domain);
+      accepted.push(...sent.filter((s) => s.status === 202));
+      return sent;
+    },
+    expected: (s) => s.status === 202 || s.status === 503,
+    drained: (client) => drained(formId, accepted, client),
+    state: async (client) => {
       const statuses = await rows<{ status: string; n: number }>(
         client,
         "select status, count(*) as n from form_submissions where form_id = ? group by status",
         [formId],
       );
-      // The redelivering entry's counters, when it serves this stack (acked ids reduced to how many).
-      const deliveries = await fetch(`${stack.workerUrl}/api/__test/deliveries`)
-        .then(async (r) =>
-          JSON.stringify(await r.json(), (key, value) => (key === "acked" ? value.length : value)),
-        )
-        .catch(() => "none");
-      const changed = changedSources(current.startedAt);
-      const reload =
-        changed.length > 0
-          ? `; these Worker sources changed during the test, so wrangler dev restarted the Worker and its local queue lost what it held: ${changed.join(", ")}`
-          : "";
-      return `${accepted.length} accepted; submissions by status ${JSON.stringify(statuses)}; deliveries ${deliveries}${reload}`;
+      return `${accepted.length} accepted; submissions by status ${JSON.stringify(statuses)}`;
     },
-  );
-  return { formId, sent, accepted, refused, client, sendSeconds, drainMs };
+  });
+  const refused = result.sent.filter((s) => s.status === 503);
+  return { ...result, formId, accepted, refused };
 }
 
 /** Every submission the queue still owes has been settled (processed, duplicate, spam or failed). */
@@ -300,16 +206,7 @@ describe("form submissions while the database is down", () => {
         vars: { REDELIVER: mode, FAIL_CAPTURE_SENDS_EVERY: "10" },
       });
       const domain = `fault-twice-${mode}.example`;
-      const deliveries = async () => {
-        const response = await fetch(`${current.stack.workerUrl}/api/__test/deliveries`);
-        return (await response.json()) as {
-          queues: Record<
-            string,
-            { firstPass: number; firstPassAcks: number; secondPass: number; acked: string[] }
-          >;
-          refusedSends: number;
-        };
-      };
+      const deliveries = () => redeliveries(current.stack);
       const result = await submitWhileTheDatabaseIsDown(current, domain, async (_formId, accepted) => {
         // Drained: each accepted submission's message was handed over twice and acked by the second pass.
         const acked = new Set((await deliveries()).queues["crm-capture"]?.acked ?? []);

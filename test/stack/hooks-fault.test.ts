@@ -5,62 +5,24 @@
 // the capture queue has drained, every delivery that got 202 is exactly one inbox row, one contact and one
 // timeline entry, and none that only got 503 left a trace. Then again with every queue message delivered twice
 // (test/worker/entries/redelivering-worker.ts) and every tenth queue send refused.
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Client, createClient } from "@libsql/client";
+import type { Client } from "@libsql/client";
 import { Webhook } from "standardwebhooks";
-import { afterEach, describe, expect, it } from "vitest";
-import { type LibsqlServer, startLibsqlServer } from "../../db/server/index.ts";
-import { freePort } from "../../scripts/lib/processes.ts";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../scripts/lib/stack.ts";
+import { describe, expect, it } from "vitest";
+import type { LocalStack } from "../../scripts/lib/stack.ts";
+import {
+  adminHeaders,
+  type Phase,
+  REDELIVERING_ENTRY,
+  redeliveries,
+  rows,
+  useFaultPhases,
+  whileTheDatabaseIsDown,
+} from "./fault-support.ts";
 
 const DELIVERIES = 500;
 const CONCURRENCY = 20;
-const DRAIN_TIMEOUT_MS = 120_000;
-const REDELIVERING_ENTRY = "test/worker/entries/redelivering-worker.ts";
 
-interface Phase {
-  startedAt: number;
-  stack: LocalStack;
-  dataDir: string;
-  dbPort: number;
-  restarted?: LibsqlServer;
-  client?: Client;
-}
-
-let phase: Phase | undefined;
-
-afterEach(async () => {
-  phase?.client?.close();
-  await phase?.stack.stop();
-  await phase?.restarted?.close();
-  if (phase) rmSync(phase.dataDir, { recursive: true, force: true });
-  phase = undefined;
-});
-
-async function startPhase(options: Pick<LocalStackOptions, "main" | "vars"> = {}): Promise<Phase> {
-  const startedAt = Date.now();
-  const dataDir = mkdtempSync(join(tmpdir(), "crm-hooks-fault-"));
-  const dbPort = await freePort();
-  const stack = await startLocalStack({ port: await freePort(), dbPort, dataDir, quiet: true, ...options });
-  phase = { startedAt, stack, dataDir, dbPort };
-  return phase;
-}
-
-async function adminHeaders(stack: LocalStack): Promise<Record<string, string>> {
-  const response = await fetch(`${stack.workerUrl}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email: stack.admin.email, password: stack.admin.password }),
-  });
-  expect(response.status).toBe(200);
-  const cookie = response.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-  return { Cookie: cookie, "X-CRM-Request": "1", "Content-Type": "application/json" };
-}
+const startPhase = useFaultPhases("hooks-fault");
 
 /** A source whose every delivery upserts the contact in `email` and logs it on the timeline. */
 async function createSource(stack: LocalStack): Promise<{ id: string; secret: string }> {
@@ -138,34 +100,6 @@ async function deliverAll(stack: LocalStack, source: { id: string; secret: strin
   return results;
 }
 
-async function rows<T>(client: Client, sql: string, args: (string | number)[] = []): Promise<T[]> {
-  return (await client.execute({ sql, args })).rows as unknown as T[];
-}
-
-/** Worker sources changed since `since`: wrangler dev restarts the Worker then, and its local queues lose what they held. */
-function changedSources(since: number): string[] {
-  return ["functions", "queues", "db"].flatMap((dir) =>
-    (readdirSync(dir, { recursive: true }) as string[])
-      .map((name) => join(dir, name))
-      .filter((path) => path.endsWith(".ts") && statSync(path).mtimeMs > since),
-  );
-}
-
-async function waitFor(
-  what: string,
-  done: () => Promise<boolean>,
-  state: () => Promise<string>,
-): Promise<number> {
-  const started = Date.now();
-  while (!(await done())) {
-    if (Date.now() - started > DRAIN_TIMEOUT_MS) {
-      throw new Error(`${what} did not happen within ${DRAIN_TIMEOUT_MS} ms: ${await state()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return Date.now() - started;
-}
-
 /** The emails some delivery of which got 202, and those whose deliveries all got 503. */
 function outcome(sent: Sent[]) {
   const accepted = new Set(sent.filter((s) => s.status === 202).map((s) => s.email));
@@ -178,45 +112,26 @@ async function deliverWhileTheDatabaseIsDown(
   domain: string,
   drained: (sourceId: string, sent: Sent[], client: Client) => Promise<boolean>,
 ) {
-  const { stack } = current;
-  const source = await createSource(stack);
-  await stack.server.close();
-  expect((await fetch(`${stack.workerUrl}/health`)).status).toBe(503);
-
-  const started = Date.now();
-  const sent = await deliverAll(stack, source, domain);
-  const sendSeconds = (Date.now() - started) / 1000;
-  const unexpected = sent.filter(
-    (s) => s.status !== 202 && s.status !== 503 && !(s.status === 200 && s.body.includes('"duplicate"')),
-  );
-  expect(unexpected.map((s) => `${s.status} ${s.body.slice(0, 200)}`)).toEqual([]);
-
-  current.restarted = await startLibsqlServer({ dataDir: join(current.dataDir, "db"), port: current.dbPort });
-  const client = createClient({ url: current.restarted.url });
-  current.client = client;
-  const drainMs = await waitFor(
-    "the capture queue draining",
-    () => drained(source.id, sent, client),
-    async () => {
+  const source = await createSource(current.stack);
+  const sent: Sent[] = [];
+  const result = await whileTheDatabaseIsDown(current, {
+    send: async () => {
+      sent.push(...(await deliverAll(current.stack, source, domain)));
+      return sent;
+    },
+    expected: (s) =>
+      s.status === 202 || s.status === 503 || (s.status === 200 && s.body.includes('"duplicate"')),
+    drained: (client) => drained(source.id, sent, client),
+    state: async (client) => {
       const statuses = await rows<{ status: string; n: number }>(
         client,
         "select status, count(*) as n from webhook_inbox where source_id = ? group by status",
         [source.id],
       );
-      const deliveries = await fetch(`${stack.workerUrl}/api/__test/deliveries`)
-        .then(async (r) =>
-          JSON.stringify(await r.json(), (key, value) => (key === "acked" ? value.length : value)),
-        )
-        .catch(() => "none");
-      const changed = changedSources(current.startedAt);
-      const reload =
-        changed.length > 0
-          ? `; these Worker sources changed during the test, so wrangler dev restarted the Worker and its local queue lost what it held: ${changed.join(", ")}`
-          : "";
-      return `${sent.filter((s) => s.status === 202).length} accepted; inbox by status ${JSON.stringify(statuses)}; deliveries ${deliveries}${reload}`;
+      return `${sent.filter((s) => s.status === 202).length} accepted; inbox by status ${JSON.stringify(statuses)}`;
     },
-  );
-  return { source, sent, client, sendSeconds, drainMs };
+  });
+  return { ...result, source };
 }
 
 /** Every delivery the queue owes is in the inbox and settled. */
@@ -297,13 +212,7 @@ describe("inbound webhook deliveries while the database is down", () => {
         vars: { REDELIVER: mode, FAIL_CAPTURE_SENDS_EVERY: "10" },
       });
       const domain = `hooks-twice-${mode}.example`;
-      const deliveries = async () => {
-        const response = await fetch(`${current.stack.workerUrl}/api/__test/deliveries`);
-        return (await response.json()) as {
-          queues: Record<string, { firstPass: number; secondPass: number; acked: string[] }>;
-          refusedSends: number;
-        };
-      };
+      const deliveries = () => redeliveries(current.stack);
       const result = await deliverWhileTheDatabaseIsDown(current, domain, async (_sourceId, sent) => {
         // Drained: each accepted delivery's message was handed over twice and acked by the second pass.
         const acked = new Set((await deliveries()).queues["crm-capture"]?.acked ?? []);
