@@ -12,6 +12,8 @@ export interface CallerAuditOptions {
   when?: SQL;
   /** The changes as an SQL expression yielding JSON text, e.g. old values read in the same transaction. */
   changes?: SQL;
+  /** The target's id as an SQL expression, e.g. the caller's own user id when an API key calls. */
+  targetId?: SQL;
 }
 
 /**
@@ -31,6 +33,7 @@ export function callerAuditStatement(
     actorUserId: callerUserId(me),
     actorApiKeyId: callerApiKeyId(me),
     ...(options.changes ? { changes: options.changes } : {}),
+    ...(options.targetId ? { targetId: options.targetId } : {}),
   };
   // drizzle lists the columns in table order for INSERT … SELECT, so the selected values follow that order.
   const selected = sql.join(

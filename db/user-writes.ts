@@ -3,7 +3,7 @@
 import { and, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { BatchResponse } from "drizzle-orm/batch";
 import { callerAuditStatement } from "./audit-queries.ts";
-import type { CallerRef } from "./caller.ts";
+import { type CallerRef, callerUserId } from "./caller.ts";
 import type { Database } from "./client.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
 import { newId } from "./ids.ts";
@@ -158,6 +158,33 @@ export interface UserPatch {
 }
 
 /**
+ * The caller's own name, language and time zone, whatever their role (an API key changes its user's), audited
+ * as user.updated with what changed. The statements, for authorizedWrite; the last returns the new values.
+ */
+export function updateOwnProfile(
+  db: Database,
+  patch: Pick<UserPatch, "name" | "locale" | "timeZone">,
+  ctx: WriteContext,
+) {
+  const set = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+  return (me: CallerRef) => {
+    const id = callerUserId(me);
+    return [
+      callerAuditStatement(db, me, { action: "user.updated", targetType: "user" }, ctx.origin, ctx.now, {
+        targetId: id,
+        changes: profileChanges(id, patch),
+        when: sql`exists (select 1 from users where id = ${id})`,
+      }),
+      db
+        .update(users)
+        .set({ ...set, updatedAt: ctx.now })
+        .where(sql`${users.id} = ${id}`)
+        .returning({ name: users.name, locale: users.locale, timeZone: users.timeZone }),
+    ] as const;
+  };
+}
+
+/**
  * Changes a user. Nothing happens unless the rules hold (the teams exist, an active admin remains, only
  * managers lead); each statement carries them, and the batch reads them back to say which one failed.
  * Deactivating also revokes the user's sessions, API keys and unused emailed links.
@@ -275,7 +302,7 @@ export function updateUser(db: Database, id: string, patch: UserPatch, ctx: Writ
 }
 
 /** The audit entry's old → new values of the profile fields and memberships a patch sets. */
-function profileChanges(id: string, patch: UserPatch): SQL {
+function profileChanges(id: string | SQL, patch: UserPatch): SQL {
   const pairs: SQL[] = [];
   for (const field of ["name", "locale", "timeZone"] as const) {
     const value = patch[field];

@@ -422,8 +422,10 @@ describe("the reps' app", () => {
       .locator("dl.props dt", { hasText: "Ngày tạo" })
       .locator("xpath=following-sibling::dd[1]");
     await poll(() => created.textContent()).toMatch(/thg \d+/);
-    // And it stays Vietnamese after a reload (kept in this browser).
+    // And it stays Vietnamese after a reload: it is the user's own record, not a setting of this browser.
     await page.reload();
     await page.getByRole("heading", { name: "Dòng thời gian" }).waitFor();
+    const me = await page.evaluate(async () => (await fetch("/api/v1/auth/me")).json());
+    expect(me).toMatchObject({ locale: "vi" });
   });
 });

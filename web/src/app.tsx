@@ -36,7 +36,8 @@ export function App() {
   const loadMe = useCallback(async () => {
     try {
       const me = await ok(api.GET("/api/v1/auth/me"));
-      await apply(me, readStored(PREFERENCES_KEY, {}));
+      // Signed in, the user's own record decides (it is what their digest and reminders follow).
+      await apply(me, {});
       setState({ status: "in", me });
     } catch (error) {
       if (error instanceof ApiProblem && error.status === 401) {
@@ -58,13 +59,19 @@ export function App() {
   const setPreferences = useCallback(
     async (next: Preferences) => {
       const merged = { ...readStored<Preferences>(PREFERENCES_KEY, {}), ...next };
+      if (state.status === "in") {
+        const me = await ok(api.PATCH("/api/v1/auth/me", { body: next }));
+        setState({ status: "in", me });
+        await apply(me, {});
+      } else {
+        await apply(null, merged);
+      }
       try {
         localStorage.setItem(PREFERENCES_KEY, JSON.stringify(merged));
       } catch {
         // Kept for this visit only.
       }
       setPreferencesState(merged);
-      await apply(state.status === "in" ? state.me : null, merged);
     },
     [apply, state],
   );
@@ -81,8 +88,8 @@ export function App() {
       state.status === "in"
         ? {
             me: state.me,
-            locale: preferences.locale ?? toLocale(state.me.locale),
-            timeZone: preferences.timeZone ?? state.me.timeZone,
+            locale: toLocale(state.me.locale),
+            timeZone: state.me.timeZone,
             setPreferences,
             reloadMe: loadMe,
             logout,

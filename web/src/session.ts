@@ -12,7 +12,10 @@ export interface Session {
   me: Me;
   locale: Locale;
   timeZone: string;
-  /** Changes the language and time zone the app shows (and keeps them in this browser). */
+  /**
+   * Changes the language and time zone: on the user's own record (PATCH /api/v1/auth/me, which the digest,
+   * reminders and sequences read), and the app follows. Throws the API's problem when it is refused.
+   */
   setPreferences: (preferences: { locale?: Locale; timeZone?: string }) => Promise<void>;
   reloadMe: () => Promise<void>;
   logout: () => Promise<void>;
@@ -32,5 +35,5 @@ export const can = {
   admin: (me: Me) => me.role === "admin",
 };
 
-/** Where the language and time zone chosen in this browser are kept. */
+/** Where the language chosen on the login screen is kept, for the next visit before signing in. */
 export const PREFERENCES_KEY = "crm.preferences";

@@ -1,6 +1,7 @@
 // Login, session refresh, logout, the caller's profile, password change and reset, invitation acceptance.
 import { sql } from "drizzle-orm";
 import type { Context } from "hono";
+import type { Principal } from "../../../db/access.ts";
 import { auditStatement, auditWhereStatement } from "../../../db/audit.ts";
 import {
   passwordHashQuery,
@@ -16,6 +17,7 @@ import {
   revokeUserSessionsStatement,
   rotateRefreshStatements,
 } from "../../../db/sessions.ts";
+import { updateOwnProfile } from "../../../db/user-writes.ts";
 import { authorizedRead, authorizedWrite, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
 import { clearSessionCookies, REFRESH_COOKIE, readCookie, setSessionCookies } from "../../auth/cookies.ts";
@@ -34,6 +36,7 @@ import {
   LoginResponse,
   Me,
   Message,
+  ProfilePatch,
   ResetRequestBody,
   TokenPasswordBody,
 } from "./schemas.ts";
@@ -94,6 +97,19 @@ const meRoute = defineRoute({
   responses: { 200: json(Me, "The caller") },
 });
 
+const updateMeRoute = defineRoute({
+  method: "patch",
+  path: "/api/v1/auth/me",
+  tags: ["Auth"],
+  summary: "Change your own name, language or time zone",
+  description:
+    "Any user, read-only ones too. Your daily digest comes at 08:00 in your time zone, reminders and due " +
+    "dates show in it, and the sequence steps you own go out at 09:00 in it.",
+  access: profile,
+  request: body(ProfilePatch),
+  responses: { 200: json(Me, "You, as changed") },
+});
+
 const changePasswordRoute = defineRoute({
   method: "post",
   path: "/api/v1/auth/password",
@@ -133,6 +149,20 @@ const acceptInviteRoute = defineRoute({
   request: body(TokenPasswordBody),
   responses: { 204: { description: "Password set; you can log in" } },
 });
+
+function meView(principal: Principal) {
+  return {
+    id: principal.userId,
+    email: principal.email,
+    name: principal.name,
+    role: principal.role,
+    locale: principal.locale,
+    timeZone: principal.timeZone,
+    totpEnabled: principal.totpEnabled,
+    teams: principal.teams,
+    via: principal.apiKeyId ? ("api_key" as const) : ("session" as const),
+  };
+}
 
 const LINK_SPENT = "This link has expired or was already used. Ask for a new one.";
 
@@ -214,20 +244,19 @@ export const authRoutes = createRouter()
   })
   .openapi(meRoute, async (c) => {
     const { principal } = await authorizedRead(c, () => []);
-    return c.json(
-      {
-        id: principal.userId,
-        email: principal.email,
-        name: principal.name,
-        role: principal.role,
-        locale: principal.locale,
-        timeZone: principal.timeZone,
-        totpEnabled: principal.totpEnabled,
-        teams: principal.teams,
-        via: principal.apiKeyId ? ("api_key" as const) : ("session" as const),
-      },
-      200,
-    );
+    return c.json(meView(principal), 200);
+  })
+  .openapi(updateMeRoute, async (c) => {
+    const statements = updateOwnProfile(c.get("db"), c.req.valid("json"), {
+      origin: requestOrigin(c),
+      now: Date.now(),
+    });
+    const {
+      principal,
+      results: [, changed],
+    } = await authorizedWrite(c, statements);
+    // The principal was read before the update in the same batch: the new values come from its RETURNING.
+    return c.json({ ...meView(principal), ...changed[0] }, 200);
   })
   .openapi(changePasswordRoute, async (c) => {
     const credentials = c.get("credentials");

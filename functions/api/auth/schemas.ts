@@ -1,6 +1,7 @@
 // Request and response shapes of the auth routes.
 import { z } from "@hono/zod-openapi";
 import { MIN_PASSWORD_LENGTH } from "../../auth/passwords.ts";
+import { Locale, Name, TimeZone } from "../users/profile-fields.ts";
 
 export const NewPassword = z
   .string()
@@ -53,6 +54,19 @@ export const Me = z
     via: z.enum(["session", "api_key"]),
   })
   .openapi("Me");
+
+export const ProfilePatch = z
+  .strictObject({
+    name: Name.optional(),
+    locale: Locale.optional().openapi({
+      description: "The app's language, and the language of your emails.",
+    }),
+    timeZone: TimeZone.optional().openapi({
+      description: "Your daily digest (08:00), reminders and the sequence steps you own follow it.",
+    }),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, { message: "Send name, locale or timeZone." })
+  .openapi("ProfilePatch");
 
 export const ChangePasswordBody = z
   .object({ currentPassword: z.string().min(1).max(256), newPassword: NewPassword })

@@ -12,47 +12,20 @@ import type { AppEnv } from "../../env.ts";
 import { problemContent } from "../../errors.ts";
 import { body, json, pageQuery } from "../../openapi.ts";
 import { requestOrigin } from "../../request-origin.ts";
+import { Locale, Name, TimeZone } from "./profile-fields.ts";
 
 const Id = z.string().min(1).max(64);
 const Role = z.enum(ROLES);
-const Name = z.string().trim().min(1).max(100).openapi({ example: "Ada Lovelace" });
 const Email = z
   .string()
   .trim()
   .toLowerCase()
   .pipe(z.email().max(254))
   .openapi({ format: "email", example: "ada@example.com", description: "Stored trimmed and lower-cased." });
-const Locale = z
-  .string()
-  .max(35)
-  .refine(isLocale, "Not a language tag; use one like en or pt-BR.")
-  .openapi({ example: "en-GB" });
-const TimeZone = z
-  .string()
-  .max(64)
-  .refine(isTimeZone, "Not an IANA time zone; use one like Europe/Paris or UTC.")
-  .openapi({ example: "Europe/London" });
 const TeamIds = z
   .array(Id)
   .max(100)
   .refine((ids) => new Set(ids).size === ids.length, "Each team once.");
-
-function isLocale(value: string): boolean {
-  try {
-    return Intl.getCanonicalLocales(value).length === 1;
-  } catch {
-    return false;
-  }
-}
-
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Leads are among the teams, and only a manager leads (when the role is part of the same request). */
 function checkLeads(

@@ -507,7 +507,99 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    patch?: never;
+    /**
+     * Change your own name, language or time zone
+     * @description Any user, read-only ones too. Your daily digest comes at 08:00 in your time zone, reminders and due dates show in it, and the sequence steps you own go out at 09:00 in it.
+     *
+     *     Requires `profile:write`. Any role.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["ProfilePatch"];
+        };
+      };
+      responses: {
+        /** @description You, as changed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Me"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
     trace?: never;
   };
   "/api/v1/auth/password": {
@@ -22314,6 +22406,20 @@ export interface components {
       }[];
       /** @enum {string} */
       via: "session" | "api_key";
+    };
+    ProfilePatch: {
+      /** @example Ada Lovelace */
+      name?: string;
+      /**
+       * @description The app's language, and the language of your emails.
+       * @example en-GB
+       */
+      locale?: string;
+      /**
+       * @description Your daily digest (08:00), reminders and the sequence steps you own follow it.
+       * @example Europe/London
+       */
+      timeZone?: string;
     };
     ChangePasswordRequest: {
       currentPassword: string;

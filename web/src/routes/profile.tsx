@@ -5,7 +5,7 @@ import { api, ok } from "../api/client.ts";
 import { type Locale, t, tx } from "../i18n/index.ts";
 import { Channels } from "../profile/channels.tsx";
 import { TwoFactor } from "../profile/two-factor.tsx";
-import { can, useSession } from "../session.ts";
+import { useSession } from "../session.ts";
 import { copyText, PageTitle, SelectField, TextField } from "../ui/controls.tsx";
 import { useQuery } from "../ui/hooks.ts";
 import { describe } from "../ui/problem.ts";
@@ -41,22 +41,17 @@ export default function Profile() {
 }
 
 function Preferences() {
-  const { me, locale, timeZone, setPreferences } = useSession();
+  const { locale, timeZone, setPreferences } = useSession();
   const [language, setLanguage] = useState<Locale>(locale);
   const [zone, setZone] = useState(timeZone);
   const save = async (e: Event) => {
     e.preventDefault();
-    if (can.admin(me)) {
-      // Admins may write their own user record; for everyone the choice is kept in this browser.
-      await api
-        .PATCH("/api/v1/users/{id}", {
-          params: { path: { id: me.id } },
-          body: { locale: language, timeZone: zone },
-        })
-        .catch(() => undefined);
+    try {
+      await setPreferences({ locale: language, timeZone: zone });
+      toast(t("common.saved"));
+    } catch (error) {
+      toast(describe(error), "error");
     }
-    await setPreferences({ locale: language, timeZone: zone });
-    toast(t("common.saved"));
   };
   return (
     <form class="card stack" onSubmit={save} aria-labelledby="prefs-title">
