@@ -4,7 +4,19 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { teams, users } from "./auth.ts";
 
-export const NOTIFICATION_KINDS = ["lead_assigned", "reminder", "sla_breach", "mention", "digest"] as const;
+/**
+ * What a notification is about; each user picks the channels of each kind. `workflow`: a workflow's notify
+ * action; `integration`: an admin's notice that an integration stopped (an outgoing webhook disabled).
+ */
+export const NOTIFICATION_KINDS = [
+  "lead_assigned",
+  "reminder",
+  "sla_breach",
+  "mention",
+  "digest",
+  "workflow",
+  "integration",
+] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export const NOTIFICATION_CHANNELS = ["in_app", "email", "slack", "teams"] as const;

@@ -57,6 +57,8 @@ export const DEFAULT_CHANNELS: Readonly<Record<NotificationKind, readonly Notifi
   sla_breach: ["in_app", "email", "slack", "teams"],
   mention: ["in_app", "slack", "teams"],
   digest: ["email"],
+  workflow: ["in_app", "slack", "teams"],
+  integration: ["in_app", "email"],
 };
 
 /** SQL true when the user (an id, or a column) wants `channel` (a literal or a column) for `kind`: their choice, else the default. */

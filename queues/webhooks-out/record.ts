@@ -15,7 +15,7 @@ import { notifyStatements } from "../outbound/notify.ts";
 import { MAX_ATTEMPTS } from "./schedule.ts";
 
 /** The kind of the admins' notification when a subscription is disabled. */
-const DISABLED_KIND = "mention";
+const DISABLED_KIND = "integration";
 
 export interface Claimed {
   id: string;

@@ -11,8 +11,8 @@ import { checkTarget } from "../webhooks-out/target-guard.ts";
 import { type ActionPlan, fill, recipient, type StepContext, StepError, skipped } from "./actions.ts";
 import type { Action } from "./definition.ts";
 
-/** The notification kind of a workflow's notify action (until a kind of its own exists). */
-export const WORKFLOW_NOTIFICATION_KIND = "mention";
+/** The notification kind of a workflow's notify action. */
+export const WORKFLOW_NOTIFICATION_KIND = "workflow";
 
 const everyone = () => sql`1`;
 

@@ -283,6 +283,8 @@ describe("disabling", () => {
     expect(rows.map((r) => r.status).sort()).toEqual(["failed", "skipped"]);
     const notes = await adminNotifications(sub.id);
     expect(notes).toHaveLength(1);
+    // A kind of its own, so that admins choose where integration trouble reaches them.
+    expect(notes[0]?.kind).toBe("integration");
     expect(notes[0]?.body).toContain("410");
   });
 

@@ -259,8 +259,8 @@ describe("email and notifications", () => {
     await w.pump();
     const { run } = await onlyRun(id);
     const rows = await w.t.db.select().from(notifications).where(eq(notifications.contactId, contact.id));
-    expect(rows.map((n) => [n.userId, n.title, n.body, n.dedupeKey])).toEqual([
-      [adminUser.id, "New VIP: Phạm Hùng", "Call today", `workflow:${run.id}:0`],
+    expect(rows.map((n) => [n.userId, n.kind, n.title, n.body, n.dedupeKey])).toEqual([
+      [adminUser.id, "workflow", "New VIP: Phạm Hùng", "Call today", `workflow:${run.id}:0`],
     ]);
     expect(rows[0]?.link).toBe(`/contacts/${contact.id}`);
   });

@@ -22658,7 +22658,7 @@ export interface components {
       /** @enum {string} */
       channel?: "email" | "slack" | "teams";
       /** @enum {string} */
-      kind?: "lead_assigned" | "reminder" | "sla_breach" | "mention" | "digest";
+      kind?: "lead_assigned" | "reminder" | "sla_breach" | "mention" | "digest" | "workflow" | "integration";
       /** @example notification:lead_assigned */
       template?: string;
       /** @description The user a notification was for. */
@@ -22694,7 +22694,7 @@ export interface components {
     Notification: {
       id: string;
       /** @enum {string} */
-      kind: "lead_assigned" | "reminder" | "sla_breach" | "mention" | "digest";
+      kind: "lead_assigned" | "reminder" | "sla_breach" | "mention" | "digest" | "workflow" | "integration";
       title: string;
       body: string;
       link: string | null;
@@ -22708,6 +22708,8 @@ export interface components {
       sla_breach: ("in_app" | "email" | "slack" | "teams")[];
       mention: ("in_app" | "email" | "slack" | "teams")[];
       digest: ("in_app" | "email" | "slack" | "teams")[];
+      workflow: ("in_app" | "email" | "slack" | "teams")[];
+      integration: ("in_app" | "email" | "slack" | "teams")[];
     };
     NotificationPreferencesPatch: {
       lead_assigned?: ("in_app" | "email" | "slack" | "teams")[];
@@ -22715,6 +22717,8 @@ export interface components {
       sla_breach?: ("in_app" | "email" | "slack" | "teams")[];
       mention?: ("in_app" | "email" | "slack" | "teams")[];
       digest?: ("in_app" | "email" | "slack" | "teams")[];
+      workflow?: ("in_app" | "email" | "slack" | "teams")[];
+      integration?: ("in_app" | "email" | "slack" | "teams")[];
     };
     /** @description The URLs, masked: they are credentials. */
     NotificationWebhooks: {
