@@ -29,6 +29,8 @@ export interface Env {
   EMAIL_FROM?: string;
   /** "true" lets outgoing webhooks reach private and loopback targets: local development and tests only. */
   WEBHOOKS_ALLOW_PRIVATE_TARGETS?: string;
+  /** The address the app is served at (https://crm.example.com): links in emails, Slack and Teams point there. */
+  APP_URL?: string;
 }
 
 const ConfigSchema = z.object({
@@ -39,6 +41,9 @@ const ConfigSchema = z.object({
   EMAIL_PROVIDER: z.enum(["resend", "mailchannels", "log"]).default("log"),
   EMAIL_API_KEY: z.string().min(1).optional(),
   EMAIL_FROM: z.string().min(3).default("CRM <crm@localhost>"),
+  APP_URL: z
+    .url({ protocol: /^https?$/, error: "must be the http(s):// address the app is served at" })
+    .optional(),
   WEBHOOKS_ALLOW_PRIVATE_TARGETS: z
     .enum(["true", "false"])
     .default("false")

@@ -23,6 +23,7 @@ export const RESEND_URL = "https://api.resend.com/emails";
 export const MAILCHANNELS_URL = "https://api.mailchannels.net/tx/v1/send";
 
 type EmailConfig = Pick<Config, "EMAIL_PROVIDER" | "EMAIL_API_KEY" | "EMAIL_FROM">;
+type SendConfig = EmailConfig & Pick<Config, "APP_URL">;
 
 /** "Name <address>" or a bare address, split for APIs that want them apart. */
 function parseSender(from: string): { email: string; name?: string } {
@@ -75,11 +76,26 @@ export function emailRequest(config: EmailConfig, message: OutgoingMessage): Req
 }
 
 /**
- * The link for a button: Slack and Teams refuse a message whose button has a relative URL (the engines link
- * within the app, e.g. `/contacts/<id>`, with no public address to resolve it against), so only absolute ones.
+ * The link for a button: Slack and Teams refuse a message whose button has a relative URL, so only absolute
+ * ones (a link within the app, e.g. `/contacts/<id>`, is made absolute when APP_URL is set: see withAppUrl).
  */
 function buttonUrl(link: string | null): string | null {
   return link && /^https?:\/\//.test(link) ? link : null;
+}
+
+/**
+ * The message with its link within the app made absolute against APP_URL, in the link and where the email's
+ * text ends with it; unchanged without APP_URL, or when the link is absolute already.
+ */
+export function withAppUrl(appUrl: string | undefined, message: OutgoingMessage): OutgoingMessage {
+  const { link } = message;
+  if (!appUrl || !link || /^https?:\/\//.test(link)) return message;
+  const absolute = new URL(link, appUrl).toString();
+  const tail = `\n\n${link}`;
+  const body = message.body.endsWith(tail)
+    ? `${message.body.slice(0, -tail.length)}\n\n${absolute}`
+    : message.body;
+  return { ...message, link: absolute, body };
 }
 
 /** Slack incoming webhook: `text` is the notification fallback, `blocks` the message. */
@@ -139,7 +155,8 @@ function webhookRequest(message: OutgoingMessage): Request | null {
 const TIMEOUT_MS = 10_000;
 
 /** Sends one message. Errors name the status or the error class only: URLs and keys are secrets. */
-export async function sendMessage(config: EmailConfig, message: OutgoingMessage): Promise<SendOutcome> {
+export async function sendMessage(config: SendConfig, outgoing: OutgoingMessage): Promise<SendOutcome> {
+  const message = withAppUrl(config.APP_URL, outgoing);
   const request = message.channel === "email" ? emailRequest(config, message) : webhookRequest(message);
   if (!request) return { status: "failed", error: "no delivery target (webhook removed or provider is log)" };
   if (message.channel === "email" && !config.EMAIL_API_KEY) {

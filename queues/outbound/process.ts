@@ -26,7 +26,7 @@ export interface ProcessSummary {
   failed: number;
 }
 
-type OutboxConfig = Pick<Config, "EMAIL_PROVIDER" | "EMAIL_API_KEY" | "EMAIL_FROM">;
+type OutboxConfig = Pick<Config, "EMAIL_PROVIDER" | "EMAIL_API_KEY" | "EMAIL_FROM" | "APP_URL">;
 
 /**
  * Claims up to BATCH_LIMIT due rows in one UPDATE (atomic, so a row is claimed by one run), each claim

@@ -12,6 +12,7 @@ import {
   RESEND_URL,
   slackPayload,
   teamsPayload,
+  withAppUrl,
 } from "../../queues/outbound/channels.ts";
 import { emailStatement, notifyStatements } from "../../queues/outbound/notify.ts";
 import { MAX_ATTEMPTS, processOutbox } from "../../queues/outbound/process.ts";
@@ -178,6 +179,30 @@ describe("Slack and Teams payloads", () => {
 });
 
 describe("links", () => {
+  it("reach Slack as a button to the app when APP_URL is set", async () => {
+    const { sent } = mockOutbound([{ status: 200 }]);
+    const user = await createUser(resend.db);
+    const now = Date.now();
+    await resend.db
+      .insert(notificationWebhooks)
+      .values({ id: newId(), userId: user.id, channel: "slack", url: SLACK_URL, createdAt: now });
+    const [first, ...rest] = notifyStatements(
+      resend.db,
+      {
+        userId: user.id,
+        kind: "lead_assigned",
+        title: "New lead",
+        body: "Rule: Vietnam",
+        link: "/contacts/0190",
+      },
+      now,
+    );
+    if (first) await resend.db.batch([first, ...rest]);
+    await processOutbox(resend.db, { ...readConfig(resend.env), APP_URL: "https://crm.example.com" }, now);
+    const slack = sent.find((s) => s.url === SLACK_URL);
+    expect(JSON.stringify(slack?.body)).toContain('"url":"https://crm.example.com/contacts/0190"');
+  });
+
   it("leaves out the button for a link within the app, which Slack and Teams would refuse", () => {
     const message: OutgoingMessage = {
       id: "m",
@@ -196,6 +221,35 @@ describe("links", () => {
     const absolute = { ...message, link: "https://crm.example.com/contacts/0190" };
     expect(slackPayload(absolute).blocks.map((block) => block.type)).toEqual(["section", "actions"]);
     expect(teamsPayload(absolute).attachments[0]?.content).toHaveProperty("actions");
+  });
+
+  it("makes a link within the app absolute against APP_URL: a button in Slack and Teams, a full link in email", () => {
+    const message: OutgoingMessage = {
+      id: "m",
+      channel: "slack",
+      recipient: "w",
+      subject: "New lead assigned to you",
+      body: "Rule: Vietnam",
+      html: null,
+      link: "/contacts/0190",
+      webhookUrl: null,
+    };
+    const slack = withAppUrl("https://crm.example.com", message);
+    expect(slack.link).toBe("https://crm.example.com/contacts/0190");
+    expect(slackPayload(slack).blocks.at(-1)).toMatchObject({
+      type: "actions",
+      elements: [{ url: "https://crm.example.com/contacts/0190" }],
+    });
+    const email = withAppUrl("https://crm.example.com/", {
+      ...message,
+      channel: "email",
+      body: "Rule: Vietnam\n\n/contacts/0190",
+    });
+    expect(email.body).toBe("Rule: Vietnam\n\nhttps://crm.example.com/contacts/0190");
+    // Without APP_URL, or with an absolute link, nothing changes.
+    expect(withAppUrl(undefined, message)).toEqual(message);
+    const external = { ...message, link: "https://other.example/x" };
+    expect(withAppUrl("https://crm.example.com", external)).toEqual(external);
   });
 });
 
