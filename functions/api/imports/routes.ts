@@ -3,51 +3,25 @@
 // follow its progress, read the rows refused (JSON, or a CSV to fix and upload again), and undo it. Runs go
 // through the events queue a chunk at a time (queues/imports/).
 import { z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
-import type { Context } from "hono";
-import { callerAuditStatement } from "../../../db/audit-queries.ts";
 import { customFieldsQuery, toDefinition } from "../../../db/custom-fields.ts";
-import { csvLine, readHeader } from "../../../db/imports/csv.ts";
+import { readHeader } from "../../../db/imports/csv.ts";
 import {
   createImportStatement,
-  type ImportRow,
   importQuery,
-  issuesQuery,
   listImportsQuery,
   putPartStatements,
-  startRunStatements,
-  startUndoStatements,
 } from "../../../db/imports/imports.ts";
-import {
-  checkMapping,
-  type ImportObject,
-  type Mapping,
-  suggestMapping,
-} from "../../../db/imports/targets.ts";
+import { type Mapping, suggestMapping } from "../../../db/imports/targets.ts";
 import { keysetPage } from "../../../db/paging.ts";
-import { chunkMessage, undoMessage } from "../../../queues/imports/messages.ts";
 import { authorizedRead, authorizedWrite, defineRoute } from "../../access.ts";
 import { createRouter } from "../../app.ts";
-import type { AppEnv } from "../../env.ts";
 import { ApiError, problemContent } from "../../errors.ts";
 import { body, json, pageQuery } from "../../openapi.ts";
-import { requestOrigin } from "../../request-origin.ts";
 import { IdParams } from "../contacts/schemas.ts";
-import { type CsvPage, csvResponse } from "../exports/stream.ts";
-import {
-  ImportCreate,
-  ImportPage,
-  ImportSchema,
-  IssuePage,
-  IssuesQuery,
-  PartQuery,
-  RunRequest,
-} from "./schemas.ts";
-
-const tags = ["Imports"];
-const read = { scope: "imports:read", roles: ["admin", "manager"] } as const;
-const write = { scope: "imports:write", roles: ["admin", "manager"], write: true } as const;
-const OBJECTS: readonly ImportObject[] = ["contact", "company", "deal"];
+import { read, tags, toImportView, write } from "./common.ts";
+import { issueRoutes } from "./issue-routes.ts";
+import { runRoutes } from "./run-routes.ts";
+import { ImportCreate, ImportPage, ImportSchema, PartQuery } from "./schemas.ts";
 
 const createRoute = defineRoute({
   method: "post",
@@ -110,205 +84,7 @@ const partRoute = defineRoute({
   },
 });
 
-const dryRunRoute = defineRoute({
-  method: "post",
-  path: "/api/v1/imports/{id}/dry-run",
-  tags,
-  summary:
-    "Check the whole file without writing: per-row errors, and how many rows would make, update or skip",
-  access: write,
-  record: "import",
-  request: { params: IdParams, ...body(RunRequest) },
-  responses: {
-    202: json(ImportSchema, "Started; follow GET /api/v1/imports/{id}"),
-    409: problemContent("A run is under way or done, or parts are missing"),
-  },
-});
-
-const startRoute = defineRoute({
-  method: "post",
-  path: "/api/v1/imports/{id}/start",
-  tags,
-  summary: "Run the import in the background (the mapping is remembered for the source)",
-  access: write,
-  record: "import",
-  request: { params: IdParams, ...body(RunRequest) },
-  responses: {
-    202: json(ImportSchema, "Started; follow GET /api/v1/imports/{id}"),
-    409: problemContent("A run is under way or done, or parts are missing"),
-  },
-});
-
-const issuesRoute = defineRoute({
-  method: "get",
-  path: "/api/v1/imports/{id}/issues",
-  tags,
-  summary: "The rows of the last run that were refused or skipped, with the reasons (pages by row number)",
-  access: read,
-  record: "import",
-  request: { params: IdParams, query: IssuesQuery },
-  responses: { 200: json(IssuePage, "One page of rows") },
-});
-
-const rejectedRoute = defineRoute({
-  method: "get",
-  path: "/api/v1/imports/{id}/rejected.csv",
-  tags,
-  summary:
-    "The refused and skipped rows as CSV, with their row number and reasons: fix and import them again",
-  description:
-    "Streamed a page at a time, so it costs a database round trip per page (the documented exception to one per request).",
-  access: read,
-  record: "import",
-  request: { params: IdParams },
-  responses: { 200: { description: "CSV", content: { "text/csv": { schema: { type: "string" } } } } },
-});
-
-const undoRoute = defineRoute({
-  method: "post",
-  path: "/api/v1/imports/{id}/undo",
-  tags,
-  summary: "Undo a finished import: the records it made are deleted, what it changed is put back",
-  description: "A column changed by someone since the import keeps its new value.",
-  access: write,
-  record: "import",
-  request: { params: IdParams },
-  responses: {
-    202: json(ImportSchema, "Started; follow GET /api/v1/imports/{id}"),
-    409: problemContent("The import is not finished, is a dry run, or is already undone"),
-  },
-});
-
-export function toImportView(row: ImportRow, suggested: Mapping | null = null) {
-  const span = Math.max(1, row.bytes - row.dataStart);
-  const done = ["done", "checked", "undoing", "undone"].includes(row.status);
-  return {
-    id: row.id,
-    object: row.object,
-    status: row.status,
-    sourceName: row.sourceName,
-    fileName: row.fileName,
-    createdBy: row.createdBy,
-    parts: row.parts,
-    bytes: row.bytes,
-    columns: row.columns ? (JSON.parse(row.columns) as string[]) : null,
-    preview: row.preview ? (JSON.parse(row.preview) as string[][]) : [],
-    mapping: row.mapping ? (JSON.parse(row.mapping) as Mapping) : null,
-    suggestedMapping: suggested,
-    dryRun: row.dryRun,
-    run: row.run,
-    progress: row.run === 0 ? 0 : done ? 1 : Math.min(1, Math.max(0, (row.cursor - row.dataStart) / span)),
-    rowsDone: row.rowsDone,
-    created: row.created,
-    updated: row.updated,
-    skipped: row.skipped,
-    errors: row.errors,
-    undo: { reverted: row.reverted, removed: row.removed },
-    failure: row.failure,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-    startedAt: row.startedAt,
-    finishedAt: row.finishedAt,
-    undoneAt: row.undoneAt,
-  };
-}
-
-/** The mapping's problems that code can find (targets, repeats, required fields), for each kind of import. */
-function mappingChecks(mapping: Mapping) {
-  const errors = Object.fromEntries(
-    OBJECTS.map((object) => [object, checkMapping(object, mapping)]),
-  ) as Record<ImportObject, ReturnType<typeof checkMapping>>;
-  const validFor = Object.fromEntries(OBJECTS.map((o) => [o, errors[o].length === 0])) as Record<
-    ImportObject,
-    boolean
-  >;
-  return { errors, validFor };
-}
-
-async function startRun(c: Context<AppEnv>, id: string, mapping: Mapping, dryRun: boolean) {
-  const now = Date.now();
-  const checks = mappingChecks(mapping);
-  const {
-    results: [, started, , , why],
-  } = await authorizedWrite(
-    c,
-    (me) =>
-      [
-        ...startRunStatements(c.get("db"), me, id, { mapping, dryRun, validFor: checks.validFor }, now),
-        callerAuditStatement(
-          c.get("db"),
-          me,
-          { action: "import.started", targetType: "import", targetId: id, changes: { dryRun, mapping } },
-          requestOrigin(c),
-          now,
-          {
-            when: sql`exists (select 1 from imports where id = ${id} and started_at = ${now} and status in ('running', 'dry_running'))`,
-          },
-        ),
-      ] as const,
-  );
-  const row = started[0];
-  if (!row) {
-    const reason = why[0];
-    if (!reason?.visible) throw new ApiError("not_found", "Not found");
-    const fieldErrors = [
-      ...(reason.object ? checks.errors[reason.object] : []),
-      ...(JSON.parse(reason.unknownColumns) as string[]).map((column) => ({
-        path: `mapping.${column}`,
-        message: "The file has no such column.",
-      })),
-      ...(JSON.parse(reason.unknownCustom) as string[]).map((key) => ({
-        path: "mapping",
-        message: `No custom field "${key}" on ${reason.object}s.`,
-      })),
-    ];
-    if (reason.status === "uploading" || reason.status === "checked" || reason.status === "failed") {
-      if (fieldErrors.length > 0) {
-        throw new ApiError(
-          "validation_failed",
-          fieldErrors.map((e) => `${e.path}: ${e.message}`).join("; "),
-          {
-            errors: fieldErrors,
-          },
-        );
-      }
-      if (reason.parts === 0 || reason.columns === null) {
-        throw new ApiError(
-          "conflict",
-          "Upload the file first: PUT /api/v1/imports/{id}/parts?part=0 and on.",
-        );
-      }
-      if (reason.lastPart !== reason.parts) {
-        throw new ApiError(
-          "conflict",
-          `Parts are missing: ${reason.parts} uploaded, numbered up to ${reason.lastPart - 1}.`,
-        );
-      }
-    }
-    throw new ApiError(
-      "conflict",
-      `The import is ${reason.status}: a run can start only after the upload or a dry run.`,
-    );
-  }
-  try {
-    await c.env.EVENTS_QUEUE.send(chunkMessage({ importId: id, run: row.run, chunk: 0 }, now));
-  } catch (error) {
-    // The run is recorded; the imports-stalled cron sends its first chunk within a few minutes.
-    console.error(
-      JSON.stringify({
-        level: "error",
-        message: "import chunk not queued",
-        importId: id,
-        error: String(error),
-      }),
-    );
-  }
-  return c.json(toImportView(row), 202, { Location: `/api/v1/imports/${id}` });
-}
-
-const PAGE = 1000;
-
-export const importRoutes = createRouter()
+const fileRoutes = createRouter()
   .openapi(createRoute, async (c) => {
     const input = c.req.valid("json");
     const {
@@ -376,108 +152,10 @@ export const importRoutes = createRouter()
     if (stored.length === 0)
       throw new ApiError("conflict", `The import is ${row.status}: its file can no longer change.`);
     return c.json(toImportView(row), 200);
-  })
-  .openapi(dryRunRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    return startRun(c, id, c.req.valid("json").mapping, true);
-  })
-  .openapi(startRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    return startRun(c, id, c.req.valid("json").mapping, false);
-  })
-  .openapi(issuesRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    const { kind, limit, cursor } = c.req.valid("query");
-    const db = c.get("db");
-    const {
-      results: [found, rows],
-    } = await authorizedRead(
-      c,
-      (me) =>
-        [importQuery(db, me, id), issuesQuery(db, me, id, { after: cursor ?? 0, limit, kind })] as const,
-    );
-    if (!found[0]) throw new ApiError("not_found", "Not found");
-    const items = rows.slice(0, limit).map((row) => ({
-      row: row.row,
-      kind: row.kind,
-      reasons: JSON.parse(row.reasons) as { path: string; message: string }[],
-      cells: JSON.parse(row.cells) as string[],
-    }));
-    return c.json({ items, nextCursor: rows.length > limit ? (items.at(-1)?.row ?? null) : null }, 200);
-  })
-  .openapi(rejectedRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    const db = c.get("db");
-    const page = async (after: number, first: boolean): Promise<CsvPage> => {
-      const {
-        results: [found, rows],
-      } = await authorizedRead(
-        c,
-        (me) => [importQuery(db, me, id), issuesQuery(db, me, id, { after, limit: PAGE })] as const,
-      );
-      const row = found[0]?.import;
-      if (!row) throw new ApiError("not_found", "Not found");
-      const columns = row.columns ? (JSON.parse(row.columns) as string[]) : [];
-      const kept = rows.slice(0, PAGE);
-      const lines = kept.map((issue) => {
-        const cells = JSON.parse(issue.cells) as string[];
-        const reasons = (JSON.parse(issue.reasons) as { path: string; message: string }[])
-          .map((r) => (r.path ? `${r.path}: ${r.message}` : r.message))
-          .join("; ");
-        return csvLine([...columns.map((_, i) => cells[i] ?? ""), issue.row, issue.kind, reasons]);
-      });
-      const head = first ? csvLine([...columns, "row", "issue", "reasons"]) : "";
-      const last = kept.at(-1)?.row;
-      return {
-        text: head + lines.join(""),
-        next: rows.length > PAGE && last !== undefined ? () => page(last, false) : null,
-      };
-    };
-    const first = await page(0, true);
-    return csvResponse(c, first, `import-${id}-rejected.csv`);
-  })
-  .openapi(undoRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    const now = Date.now();
-    const {
-      results: [undone, current],
-    } = await authorizedWrite(
-      c,
-      (me) =>
-        [
-          ...startUndoStatements(c.get("db"), me, id, now),
-          callerAuditStatement(
-            c.get("db"),
-            me,
-            { action: "import.undone", targetType: "import", targetId: id },
-            requestOrigin(c),
-            now,
-            {
-              when: sql`exists (select 1 from imports where id = ${id} and status = 'undoing' and updated_at = ${now})`,
-            },
-          ),
-        ] as const,
-    );
-    const row = undone[0];
-    if (!row) {
-      const status = current[0]?.status;
-      if (!status) throw new ApiError("not_found", "Not found");
-      throw new ApiError(
-        "conflict",
-        `The import is ${status}: only a finished import (not a dry run) can be undone.`,
-      );
-    }
-    try {
-      await c.env.EVENTS_QUEUE.send(undoMessage({ importId: id, cursor: row.undoCursor ?? "" }, now));
-    } catch (error) {
-      console.error(
-        JSON.stringify({
-          level: "error",
-          message: "import undo not queued",
-          importId: id,
-          error: String(error),
-        }),
-      );
-    }
-    return c.json(toImportView(row), 202);
   });
+
+/** Every import route: the file (this module), its runs, and the rows refused. */
+export const importRoutes = createRouter()
+  .route("/", fileRoutes)
+  .route("/", runRoutes)
+  .route("/", issueRoutes);

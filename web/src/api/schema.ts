@@ -13399,6 +13399,124 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/imports/{id}/undo": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Undo a finished import: the records it made are deleted, what it changed is put back
+     * @description A column changed by someone since the import keeps its new value.
+     *
+     *     Requires `imports:write`. Roles: admin, manager. Not for read-only users.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Started; follow GET /api/v1/imports/{id} */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Import"];
+          };
+        };
+        /** @description The request could not be read */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not authenticated, or the credentials are no longer valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Authenticated, but not allowed: the role or the API key's scopes */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not found, or not visible to the caller */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The import is not finished, is a dry run, or is already undone */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The request was read but its content is not valid */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An unexpected error; the request id identifies it in the logs */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The database is unreachable; retry after the given number of seconds */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/imports/{id}/issues": {
     parameters: {
       query?: never;
@@ -13608,124 +13726,6 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/imports/{id}/undo": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Undo a finished import: the records it made are deleted, what it changed is put back
-     * @description A column changed by someone since the import keeps its new value.
-     *
-     *     Requires `imports:write`. Roles: admin, manager. Not for read-only users.
-     */
-    post: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description 1 to 255 visible ASCII characters, e.g. a UUID made for this request: a retry with the same key and body gets the first (2xx) response again, with `Idempotent-Replayed: true`; the same key with another body is a 422, and one still in progress a 409. Keys belong to the caller and last a day. */
-          "idempotency-key"?: string;
-        };
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Started; follow GET /api/v1/imports/{id} */
-        202: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Import"];
-          };
-        };
-        /** @description The request could not be read */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Not authenticated, or the credentials are no longer valid */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Authenticated, but not allowed: the role or the API key's scopes */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Not found, or not visible to the caller */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The import is not finished, is a dry run, or is already undone */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The request was read but its content is not valid */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description An unexpected error; the request id identifies it in the logs */
-        500: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The database is unreachable; retry after the given number of seconds */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
     delete?: never;
     options?: never;
     head?: never;
