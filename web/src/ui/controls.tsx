@@ -4,6 +4,7 @@ import type { ComponentChildren, InputHTMLAttributes, JSX, LooseInputHTMLAttribu
 import { useEffect, useId, useRef } from "preact/hooks";
 import { t } from "../i18n/index.ts";
 import { describe } from "./problem.ts";
+import { toast } from "./toast.tsx";
 
 interface FieldProps {
   label: string;
@@ -257,4 +258,34 @@ export async function copyText(text: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * A secret the API shows once (an API key, a webhook signing secret): the secret, a button to copy it, and one
+ * to put it away once it is saved elsewhere.
+ */
+export function SecretOnce(props: { secret: string; message: string; onDone: () => void }) {
+  return (
+    <section class="card" aria-label={t("keys.secretTitle")}>
+      <p>
+        <strong>{props.message}</strong>
+      </p>
+      <pre class="snippet">
+        <code>{props.secret}</code>
+      </pre>
+      <p class="actions">
+        <button
+          type="button"
+          onClick={async () =>
+            toast((await copyText(props.secret)) ? t("common.copied") : t("common.copyFailed"))
+          }
+        >
+          {t("common.copy")}
+        </button>
+        <button type="button" onClick={props.onDone}>
+          {t("twoFactor.savedThem")}
+        </button>
+      </p>
+    </section>
+  );
 }

@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { api, idempotency, ok, type Schemas } from "../../api/client.ts";
 import { date, dateTime, t } from "../../i18n/index.ts";
-import { Checkbox, copyText, ErrorNote, Loading, TextField } from "../../ui/controls.tsx";
+import { Checkbox, ErrorNote, Loading, SecretOnce, TextField } from "../../ui/controls.tsx";
 import { useQuery } from "../../ui/hooks.ts";
 import { describe, fieldErrors } from "../../ui/problem.ts";
 import { toast } from "../../ui/toast.tsx";
@@ -115,29 +115,7 @@ export default function ApiKeys() {
           </table>
         </div>
       )}
-      {secret && (
-        <section class="card" aria-label={t("keys.secretTitle")}>
-          <p>
-            <strong>{t("keys.secretOnce")}</strong>
-          </p>
-          <pre class="snippet">
-            <code>{secret}</code>
-          </pre>
-          <p class="actions">
-            <button
-              type="button"
-              onClick={async () =>
-                toast((await copyText(secret)) ? t("common.copied") : t("common.copyFailed"))
-              }
-            >
-              {t("common.copy")}
-            </button>
-            <button type="button" onClick={() => setSecret("")}>
-              {t("twoFactor.savedThem")}
-            </button>
-          </p>
-        </section>
-      )}
+      {secret && <SecretOnce secret={secret} message={t("keys.secretOnce")} onDone={() => setSecret("")} />}
       <form class="card stack" onSubmit={create} noValidate aria-labelledby="key-new">
         <h3 id="key-new">{t("keys.new")}</h3>
         <TextField label={t("common.name")} value={name} onValue={setName} error={errors.name} required />

@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { api, idempotency, ifMatch, ok, type Schemas } from "../../api/client.ts";
 import { dateTime, t } from "../../i18n/index.ts";
 import { can, useSession } from "../../session.ts";
-import { Checkbox, copyText, ErrorNote, Loading, Tabs, TextField } from "../../ui/controls.tsx";
+import { Checkbox, copyText, ErrorNote, Loading, SecretOnce, Tabs, TextField } from "../../ui/controls.tsx";
 import { useQuery } from "../../ui/hooks.ts";
 import { describe, fieldErrors } from "../../ui/problem.ts";
 import { toast } from "../../ui/toast.tsx";
@@ -110,17 +110,7 @@ function Sources() {
         </div>
       )}
       {secret && (
-        <section class="card" aria-label={t("keys.secretTitle")}>
-          <p>
-            <strong>{t("webhooks.secretOnce")}</strong>
-          </p>
-          <pre class="snippet">
-            <code>{secret}</code>
-          </pre>
-          <button type="button" onClick={() => setSecret("")}>
-            {t("twoFactor.savedThem")}
-          </button>
-        </section>
+        <SecretOnce secret={secret} message={t("webhooks.secretOnce")} onDone={() => setSecret("")} />
       )}
       {writable && (
         <form class="card stack" onSubmit={create} aria-labelledby="source-new">
@@ -313,17 +303,7 @@ function Subscriptions() {
         ))}
       </ul>
       {secret && (
-        <section class="card" aria-label={t("keys.secretTitle")}>
-          <p>
-            <strong>{t("webhooks.secretOnce")}</strong>
-          </p>
-          <pre class="snippet">
-            <code>{secret}</code>
-          </pre>
-          <button type="button" onClick={() => setSecret("")}>
-            {t("twoFactor.savedThem")}
-          </button>
-        </section>
+        <SecretOnce secret={secret} message={t("webhooks.secretOnce")} onDone={() => setSecret("")} />
       )}
       {writable && (
         <form class="card stack" onSubmit={create} noValidate aria-labelledby="sub-new">
