@@ -85,13 +85,10 @@ export const TriggerSchema = z
         .default(0)
         .openapi({ description: "Negative: before the date; positive: after it." }),
       offsetHours: z.number().int().min(-23).max(23).default(0),
-      hour: z
-        .number()
-        .int()
-        .min(0)
-        .max(23)
-        .default(9)
-        .openapi({ description: "For date-only fields: the hour (UTC) of the day the run starts." }),
+      hour: z.number().int().min(0).max(23).default(9).openapi({
+        description:
+          "For date-only fields: the hour of the day the run starts, in the organisation's time zone (setting timeZone).",
+      }),
     }),
   ])
   .openapi("WorkflowTrigger");

@@ -6,7 +6,9 @@ import { and, eq, gt, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../db/client.ts";
 import { newId } from "../../db/ids.ts";
+import { offsetAt } from "../../db/reports/days.ts";
 import { deals, tasks } from "../../db/schema/index.ts";
+import { readSettingsQuery, toSettings } from "../../db/settings.ts";
 import { RECORD_TABLES, type RecordFacts, toFacts } from "../../db/workflows/records.ts";
 import { insertRunsStatement, type NewRun } from "../../db/workflows/runs.ts";
 import { workflowsForTriggerQuery } from "../../db/workflows/workflows.ts";
@@ -25,17 +27,24 @@ const LIMIT = 500;
 
 type DateTrigger = Extract<Trigger, { type: "date" }>;
 
-/** The offset from a record's date (its midnight, UTC, for a date-only field) to when its run starts. */
+/**
+ * The offset from a record's date (its local midnight, for a date-only field; the instant, for a task's due time)
+ * to when its run starts.
+ */
 function shiftMs(trigger: DateTrigger): number {
   const base = trigger.field === "dueAt" ? 0 : trigger.hour * HOUR;
   return base + trigger.offsetDays * DAY + trigger.offsetHours * HOUR;
 }
 
-/** The date-only value whose start time falls in (now − window, now], or null when none does. */
-export function dueDate(trigger: DateTrigger, now: number): string | null {
+/**
+ * The date-only value whose start time falls in (now − window, now], or null when none does. Dates are the
+ * organisation's: a run at hour 9 starts at 09:00 on the wall clock of `timeZone`, compared as wall-clock time.
+ */
+export function dueDate(trigger: DateTrigger, now: number, timeZone = "UTC"): string | null {
   const shift = shiftMs(trigger);
-  const midnight = Math.floor((now - shift) / DAY) * DAY;
-  return midnight + shift > now - DATE_WINDOW_MS ? new Date(midnight).toISOString().slice(0, 10) : null;
+  const wallClock = now + offsetAt(now, timeZone);
+  const midnight = Math.floor((wallClock - shift) / DAY) * DAY;
+  return midnight + shift > wallClock - DATE_WINDOW_MS ? new Date(midnight).toISOString().slice(0, 10) : null;
 }
 
 /** The trigger key of a record's run for a date value. */
@@ -49,7 +58,13 @@ function notStarted(workflowId: string, id: SQL, value: SQL): SQL {
 }
 
 /** The records whose run is due now and has not started; null when no date of this trigger is due. */
-export function dueRecordsQuery(db: Database, workflowId: string, trigger: DateTrigger, now: number) {
+export function dueRecordsQuery(
+  db: Database,
+  workflowId: string,
+  trigger: DateTrigger,
+  now: number,
+  timeZone = "UTC",
+) {
   if (trigger.field === "dueAt") {
     const shift = shiftMs(trigger);
     return db
@@ -66,7 +81,7 @@ export function dueRecordsQuery(db: Database, workflowId: string, trigger: DateT
       )
       .limit(LIMIT);
   }
-  const date = dueDate(trigger, now);
+  const date = dueDate(trigger, now, timeZone);
   if (date === null) return null;
   if (trigger.field === "expectedCloseDate") {
     return db
@@ -107,14 +122,19 @@ interface DateWorkflow {
 /** Starts the runs of date-relative workflows that are due at `now`; returns how many started. */
 export async function startDateRuns(services: ConsumerServices, now: number): Promise<number> {
   const { db } = services;
-  const workflows: DateWorkflow[] = (await workflowsForTriggerQuery(db, DATE_TRIGGER)).flatMap((row) => {
+  const [rows, settingRows] = await db.batch([
+    workflowsForTriggerQuery(db, DATE_TRIGGER),
+    readSettingsQuery(db),
+  ]);
+  const { timeZone } = toSettings(settingRows);
+  const workflows: DateWorkflow[] = rows.flatMap((row) => {
     const definition = parseDefinition(row.definition);
     return definition?.trigger.type === "date"
       ? [{ id: row.id, version: row.version, definition: definition as DateWorkflow["definition"] }]
       : [];
   });
   const queries = workflows.flatMap((workflow) => {
-    const query = dueRecordsQuery(db, workflow.id, workflow.definition.trigger, now);
+    const query = dueRecordsQuery(db, workflow.id, workflow.definition.trigger, now, timeZone);
     return query ? [{ workflow, query }] : [];
   });
   const [first, ...rest] = queries.map((q) => q.query as BatchItem<"sqlite">);

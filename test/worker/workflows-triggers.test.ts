@@ -5,7 +5,7 @@
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { newId } from "../../db/ids.ts";
-import { contacts, contactTags, tasks } from "../../db/schema/index.ts";
+import { contacts, contactTags, settings, tasks } from "../../db/schema/index.ts";
 import { FORM_SUBMITTED_EVENT } from "../../queues/capture/message.ts";
 import { dispatchDomainEvents } from "../../queues/domain-events/dispatch.ts";
 import type { QueueMessage } from "../../queues/message.ts";
@@ -308,6 +308,27 @@ describe("date-relative schedules", () => {
       `date:${task.body.id}:${due}`,
       `date:${task.body.id}:${later}`,
     ]);
+  });
+
+  it("starts a date-only trigger at its hour in the organisation's time zone", async () => {
+    // 09:00 in Hanoi (UTC+7) is 02:00 UTC.
+    expect((await admin("PATCH", "/api/v1/settings", { timeZone: "Asia/Ho_Chi_Minh" })).status).toBe(200);
+    try {
+      const id = await createWorkflow(admin, {
+        trigger: { type: "date", recordType: "deal", field: "expectedCloseDate", offsetDays: -1, hour: 9 },
+        actions: [{ type: "create_task", title: "Closing tomorrow: {{record.name}}" }],
+      });
+      const deal = await createDeal(admin, { name: "Hanoi deal", expectedCloseDate: "2032-04-10" });
+      const fire = Date.parse("2032-04-09T02:00:00Z");
+      await w.t.scheduled("* * * * *", fire - 60_000);
+      await w.pump();
+      expect(await w.runsOf(id)).toEqual([]);
+      await w.t.scheduled("* * * * *", fire);
+      await w.pump();
+      expect((await w.runsOf(id)).map((r) => r.triggerKey)).toEqual([`date:${deal.id}:2032-04-10`]);
+    } finally {
+      await w.t.db.delete(settings).where(eq(settings.key, "timeZone"));
+    }
   });
 
   it("starts on a contact's custom date field", async () => {

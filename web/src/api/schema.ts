@@ -25471,7 +25471,7 @@ export interface components {
           /** @default 0 */
           offsetHours?: number;
           /**
-           * @description For date-only fields: the hour (UTC) of the day the run starts.
+           * @description For date-only fields: the hour of the day the run starts, in the organisation's time zone (setting timeZone).
            * @default 9
            */
           hour?: number;
