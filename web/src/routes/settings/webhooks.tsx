@@ -146,15 +146,10 @@ function Inbox({ sourceId }: { sourceId: string }) {
     () => ok(api.GET("/api/v1/webhook-inbox", { params: { query: { sourceId, limit: 25 } } })),
     [sourceId],
   );
-  const replay = async (id: string) => {
-    try {
-      await ok(api.POST("/api/v1/webhook-inbox/{id}/replay", { params: { path: { id } } }));
-      toast(t("webhooks.replayed"));
-      void inbox.reload();
-    } catch (error) {
-      toast(describe(error), "error");
-    }
-  };
+  const replay = (id: string) =>
+    ok(api.POST("/api/v1/webhook-inbox/{id}/replay", { params: { path: { id } } })).then(
+      () => void inbox.reload(),
+    );
   if (inbox.error) return <ErrorNote error={inbox.error} retry={inbox.reload} />;
   if (!inbox.data) return <Loading />;
   return (
@@ -184,8 +179,17 @@ function DeliveryTable(props: {
     /** The payload was blanked on an erasure request: nothing to replay. */
     erased?: boolean;
   }[];
-  onReplay: (id: string) => void;
+  /** Sends the row again and reloads the list; the table says how it went. */
+  onReplay: (id: string) => Promise<unknown>;
 }) {
+  const replay = async (id: string) => {
+    try {
+      await props.onReplay(id);
+      toast(t("webhooks.replayed"));
+    } catch (error) {
+      toast(describe(error), "error");
+    }
+  };
   return (
     <div class="table-wrap">
       <table class="compact">
@@ -214,7 +218,7 @@ function DeliveryTable(props: {
                 {row.erased ? (
                   t("webhooks.erased")
                 ) : (
-                  <button type="button" class="link" onClick={() => props.onReplay(row.id)}>
+                  <button type="button" class="link" onClick={() => replay(row.id)}>
                     {t("webhooks.replay")}
                   </button>
                 )}
@@ -349,15 +353,10 @@ function Deliveries({ subscriptionId }: { subscriptionId: string }) {
     () => ok(api.GET("/api/v1/webhook-deliveries", { params: { query: { subscriptionId, limit: 25 } } })),
     [subscriptionId],
   );
-  const replay = async (id: string) => {
-    try {
-      await ok(api.POST("/api/v1/webhook-deliveries/{id}/replay", { params: { path: { id } } }));
-      toast(t("webhooks.replayed"));
-      void log.reload();
-    } catch (error) {
-      toast(describe(error), "error");
-    }
-  };
+  const replay = (id: string) =>
+    ok(api.POST("/api/v1/webhook-deliveries/{id}/replay", { params: { path: { id } } })).then(
+      () => void log.reload(),
+    );
   if (log.error) return <ErrorNote error={log.error} retry={log.reload} />;
   if (!log.data) return <Loading />;
   const items = log.data.items as unknown as {
